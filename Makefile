@@ -1,0 +1,63 @@
+# chat-listen / chat-connect
+VERSION = 0.1.0
+
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+MANPREFIX = $(PREFIX)/share/man
+
+CC ?= cc
+CFLAGS ?= -O2
+WARN = -std=c11 -Wall -Wextra -Wpedantic
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -DVERSION=\"$(VERSION)\"
+
+# make SANITIZE=1: AddressSanitizer + UndefinedBehaviorSanitizer build
+ifeq ($(SANITIZE),1)
+CFLAGS += -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+export CHAT_SANITIZE = 1
+endif
+
+COMMON = src/addr.o src/bridge.o src/buf.o src/cli.o src/filter.o src/log.o \
+	src/net.o src/sig.o src/zcopy.o
+BINS = bin/chat-listen bin/chat-connect
+
+all: $(BINS)
+
+bin/chat-listen: src/chat-listen.o $(COMMON)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ src/chat-listen.o $(COMMON)
+
+bin/chat-connect: src/chat-connect.o $(COMMON)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ src/chat-connect.o $(COMMON)
+
+.c.o:
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(COMMON) src/chat-listen.o src/chat-connect.o: src/*.h Makefile .build-flags
+
+# rebuild everything when the flags change (e.g. SANITIZE=1 after a plain build)
+.build-flags: FORCE
+	@echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' > $@
+
+test: all
+	tests/run
+
+sanitize:
+	$(MAKE) SANITIZE=1 test
+
+bench: all
+	bench/run
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR)
+	cp -f $(BINS) $(DESTDIR)$(BINDIR)/
+	chmod 755 $(DESTDIR)$(BINDIR)/chat-listen $(DESTDIR)$(BINDIR)/chat-connect
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/chat-listen $(DESTDIR)$(BINDIR)/chat-connect
+
+clean:
+	rm -f $(BINS) src/*.o .build-flags
+
+.PHONY: all test sanitize bench install uninstall clean FORCE

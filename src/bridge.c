@@ -1,0 +1,436 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bridge.h"
+#include "log.h"
+#include "net.h"
+#include "sig.h"
+#include "timeutil.h"
+#include "zcopy.h"
+
+#define FLOW_BUF (128 * 1024)  /* per direction; bounds memory, not speed */
+#define ZC_CHUNK (1024 * 1024) /* most bytes one splice may move */
+#define FLUSH_MS 1000          /* how long a last flush to stdout may wait */
+
+enum { FLOW_OK, FLOW_ERR_SRC, FLOW_ERR_DST };
+
+static int
+flow_init(struct flow *f, int src, int dst, int net_src, struct filter *flt)
+{
+	memset(f, 0, sizeof *f);
+	f->src = src;
+	f->dst = dst;
+	f->net_src = net_src;
+	f->filter = flt;
+	return buf_init(&f->buf, FLOW_BUF);
+}
+
+/* Whether src may be spliced to dst right now (buffered bytes go first). */
+static int
+flow_zc(const struct flow *f)
+{
+	return f->zc && f->dst >= 0 && buf_len(&f->buf) == 0;
+}
+
+static int
+flow_want_read(const struct flow *f)
+{
+	if (f->src < 0 || f->eof || f->blocked)
+		return 0;
+	if (flow_zc(f))
+		return 1;
+	if (f->filter)
+		return buf_space(&f->buf) >= FILTER_GROWTH + FILTER_SLACK;
+	return buf_space(&f->buf) > 0;
+}
+
+static int
+flow_want_write(const struct flow *f)
+{
+	return f->dst >= 0 && (buf_len(&f->buf) > 0 || f->blocked);
+}
+
+static int
+flow_done(const struct flow *f)
+{
+	return f->eof && buf_len(&f->buf) == 0;
+}
+
+/* Reads through the filter: only as much as is sure to fit once rewritten. */
+static ssize_t
+flow_read_filtered(struct flow *f)
+{
+	char chunk[4096];
+	size_t want = (buf_space(&f->buf) - FILTER_SLACK) / FILTER_GROWTH;
+	ssize_t n;
+	char *to;
+
+	if (want > sizeof chunk)
+		want = sizeof chunk;
+	do
+		n = read(f->src, chunk, want);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return n;
+	to = buf_reserve(&f->buf, (size_t)n * FILTER_GROWTH + FILTER_SLACK);
+	if (n == 0)
+		buf_commit(&f->buf, filter_finish(f->filter, to));
+	else
+		buf_commit(&f->buf, filter_apply(f->filter, chunk, (size_t)n, to));
+	return n;
+}
+
+/* Moves what is ready between src and dst. Returns FLOW_OK, or
+ * FLOW_ERR_SRC / FLOW_ERR_DST with errno set. */
+static int
+flow_run(struct flow *f, int readable, int writable)
+{
+	ssize_t n;
+
+	if (writable)
+		f->blocked = 0;
+	if (readable && flow_zc(f)) {
+		n = zcopy(f->src, f->dst, ZC_CHUNK);
+		if (n > 0)
+			f->bytes += (unsigned long long)n;
+		else if (n == 0)
+			f->eof = 1;
+		else if (errno == EAGAIN)
+			f->blocked = 1; /* src was readable, so dst is full */
+		else if (errno == EINVAL || errno == ENOSYS)
+			f->zc = 0; /* fall back to read/write on the next pass */
+		else if (errno == EPIPE || !f->net_src)
+			return FLOW_ERR_DST; /* splice won't say which end failed */
+		else
+			return FLOW_ERR_SRC;
+		return FLOW_OK;
+	}
+	if (readable) {
+		n = f->filter ? flow_read_filtered(f) : buf_fill(&f->buf, f->src);
+		if (n == 0)
+			f->eof = 1;
+		else if (n < 0 && errno != EAGAIN)
+			return FLOW_ERR_SRC;
+		/* write at once: saves a trip through select() */
+		writable = f->dst >= 0;
+	}
+	if (writable && buf_len(&f->buf) > 0) {
+		n = buf_drain(&f->buf, f->dst);
+		if (n > 0)
+			f->bytes += (unsigned long long)n;
+		else if (n < 0 && errno != EAGAIN)
+			return FLOW_ERR_DST;
+	}
+	return FLOW_OK;
+}
+
+/* Session state shared by the loop's helpers. */
+struct session {
+	struct bridge *br;
+	struct flow up;    /* stdin -> peer */
+	struct flow down;  /* peer -> stdout */
+	int in_tty;        /* stdin is a terminal: a chat partner leaving ends it */
+	int shut;          /* our write side is shut down */
+	long quit_at;      /* -q deadline, or -1 */
+	long idle_at;      /* -i deadline, or -1 */
+	int out_flags;     /* stdout's flags before we made it nonblocking, or -1 */
+};
+
+/* Writes what the peer sent and is still buffered, waiting FLUSH_MS at most. */
+static void
+flush_out(struct session *s)
+{
+	long until = now_ms() + FLUSH_MS;
+	struct timeval tv;
+	fd_set wr;
+
+	while (buf_len(&s->down.buf) > 0 && now_ms() < until) {
+		if (buf_drain(&s->down.buf, s->down.dst) < 0 && errno != EAGAIN)
+			return;
+		FD_ZERO(&wr);
+		FD_SET(s->down.dst, &wr);
+		tv.tv_sec = 0;
+		tv.tv_usec = 100000;
+		select(s->down.dst + 1, NULL, &wr, NULL, &tv);
+	}
+}
+
+static void
+peer_attach(struct session *s, int sock)
+{
+	struct bridge *br = s->br;
+
+	br->sock = sock;
+	s->up.dst = sock;
+	s->down.src = sock;
+	s->down.eof = 0;
+	s->shut = 0;
+	s->quit_at = -1;
+	s->idle_at = br->idle_ms >= 0 ? now_ms() + br->idle_ms : -1;
+	s->up.zc = !br->in_filter && br->in >= 0 && zcopy_possible(br->in, sock);
+	s->down.zc = !br->out_filter && zcopy_possible(sock, br->out);
+}
+
+static void
+peer_detach(struct session *s, const char *why)
+{
+	struct bridge *br = s->br;
+
+	log_debug("sent %llu bytes, received %llu bytes", s->up.bytes,
+	    s->down.bytes);
+	if (why)
+		log_info("%s %s", br->peer, why);
+	close(br->sock);
+	br->sock = s->up.dst = s->down.src = -1;
+	s->up.blocked = s->down.blocked = 0;
+	s->up.bytes = s->down.bytes = 0;
+}
+
+/* A listener is readable: take one peer. Returns 0, or -1 if none came. */
+static int
+peer_accept(struct session *s, int lfd)
+{
+	struct sockaddr_storage sa;
+	int fd = net_accept(lfd, &sa);
+
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != ECONNABORTED)
+			log_err("accept: %s", strerror(errno));
+		return -1;
+	}
+	addr_format((struct sockaddr *)&sa, s->br->peer);
+	log_info("connection from %s", s->br->peer);
+	peer_attach(s, fd);
+	return 0;
+}
+
+/* Stdout that is a pipe or socket becomes nonblocking, so one write never
+ * stalls the loop; a terminal or file is left alone (its flags are shared
+ * with the shell). */
+static void
+out_prepare(struct session *s)
+{
+	int fd = s->br->out, fl = fcntl(fd, F_GETFL);
+	struct stat st;
+
+	s->out_flags = -1;
+	if (fl < 0 || fstat(fd, &st) < 0 || isatty(fd) ||
+	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) || (fl & O_NONBLOCK))
+		return;
+	if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
+		s->out_flags = fl;
+	zcopy_grow_pipe(fd);
+}
+
+static void
+out_restore(struct session *s)
+{
+	if (s->out_flags >= 0)
+		(void)fcntl(s->br->out, F_SETFL, s->out_flags);
+}
+
+/* The next deadline as a select() timeout; NULL when there is none. */
+static struct timeval *
+next_timeout(const struct session *s, struct timeval *tv)
+{
+	long at = s->quit_at, left;
+
+	if (s->idle_at >= 0 && (at < 0 || s->idle_at < at))
+		at = s->idle_at;
+	if (at < 0)
+		return NULL;
+	left = at - now_ms();
+	if (left < 0)
+		left = 0;
+	tv->tv_sec = left / 1000;
+	tv->tv_usec = (left % 1000) * 1000;
+	return tv;
+}
+
+static void
+watch(int fd, fd_set *set, int *maxfd)
+{
+	FD_SET(fd, set);
+	if (fd > *maxfd)
+		*maxfd = fd;
+}
+
+/* What a pass of the loop decided. */
+enum { GO_ON, SESSION_END, SESSION_QUIT, SESSION_FAIL, BRIDGE_FAIL };
+
+/* After I/O: what the state now means for the session. */
+static int
+session_check(struct session *s)
+{
+	struct bridge *br = s->br;
+	int up_done = br->in < 0 || flow_done(&s->up);
+	long now;
+
+	/* stdin is all sent: tell the peer, keep listening to it */
+	if (br->in >= 0 && flow_done(&s->up) && !s->shut) {
+		shutdown(br->sock, SHUT_WR);
+		s->shut = 1;
+		if (br->quit_ms >= 0)
+			s->quit_at = now_ms() + br->quit_ms;
+	}
+	/* the peer has finished and all it sent is out */
+	if (flow_done(&s->down) && (up_done || s->in_tty))
+		return SESSION_END;
+	now = now_ms();
+	if (s->quit_at >= 0 && now >= s->quit_at)
+		return SESSION_QUIT;
+	if (s->idle_at >= 0 && now >= s->idle_at) {
+		log_info("%s idle for %ld s, closing", br->peer,
+		    br->idle_ms / 1000);
+		return SESSION_END;
+	}
+	return GO_ON;
+}
+
+/* I/O on a connected peer. Returns GO_ON or what ended the session. */
+static int
+session_io(struct session *s, fd_set *rd, fd_set *wr)
+{
+	struct bridge *br = s->br;
+	int in_r = br->in >= 0 && FD_ISSET(br->in, rd);
+	int sock_r = FD_ISSET(br->sock, rd), sock_w = FD_ISSET(br->sock, wr);
+	unsigned long long moved = s->up.bytes + s->down.bytes;
+	int rc;
+
+	rc = flow_run(&s->up, in_r, sock_w);
+	if (rc == FLOW_ERR_SRC) {
+		log_err("read from stdin: %s", strerror(errno));
+		return BRIDGE_FAIL;
+	}
+	if (rc == FLOW_ERR_DST) {
+		log_err("cannot send to %s: %s (data from stdin was not "
+		    "delivered)", br->peer, strerror(errno));
+		return SESSION_FAIL;
+	}
+	rc = flow_run(&s->down, sock_r, FD_ISSET(br->out, wr));
+	if (rc == FLOW_ERR_SRC) {
+		log_err("%s: %s", br->peer, strerror(errno));
+		return SESSION_FAIL;
+	}
+	if (rc == FLOW_ERR_DST) {
+		log_err("write to stdout: %s", strerror(errno));
+		return BRIDGE_FAIL;
+	}
+	if (br->idle_ms >= 0 && s->up.bytes + s->down.bytes != moved)
+		s->idle_at = now_ms() + br->idle_ms;
+	return session_check(s);
+}
+
+/* I/O while no peer is there: stdin into its buffer, a peer to accept. */
+static int
+wait_io(struct session *s, fd_set *rd)
+{
+	struct bridge *br = s->br;
+	int i;
+
+	if (br->in >= 0 && FD_ISSET(br->in, rd) &&
+	    flow_run(&s->up, 1, 0) == FLOW_ERR_SRC) {
+		log_err("read from stdin: %s", strerror(errno));
+		return BRIDGE_FAIL;
+	}
+	for (i = 0; i < br->nlfd; i++)
+		if (FD_ISSET(br->lfds[i], rd) && peer_accept(s, br->lfds[i]) == 0)
+			return session_check(s);
+	return GO_ON;
+}
+
+static int
+bridge_loop(struct session *s)
+{
+	struct bridge *br = s->br;
+	struct timeval tv;
+	fd_set rd, wr;
+	int maxfd, i, rc;
+
+	for (;;) {
+		if (sig_caught) {
+			flush_out(s);
+			return 128 + sig_caught;
+		}
+		FD_ZERO(&rd);
+		FD_ZERO(&wr);
+		maxfd = -1;
+		/* no peer: wait for one; stdin fills one buffer meanwhile */
+		for (i = 0; br->sock < 0 && i < br->nlfd; i++)
+			watch(br->lfds[i], &rd, &maxfd);
+		if (flow_want_read(&s->up))
+			watch(br->in, &rd, &maxfd);
+		if (flow_want_write(&s->up))
+			watch(br->sock, &wr, &maxfd);
+		if (br->sock >= 0 && flow_want_read(&s->down))
+			watch(br->sock, &rd, &maxfd);
+		if (flow_want_write(&s->down))
+			watch(br->out, &wr, &maxfd);
+		rc = select(maxfd + 1, &rd, &wr, NULL,
+		    br->sock >= 0 ? next_timeout(s, &tv) : NULL);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0) {
+			log_err("select: %s", strerror(errno));
+			return 1;
+		}
+		rc = br->sock < 0 ? wait_io(s, &rd) : session_io(s, &rd, &wr);
+		switch (rc) {
+		case GO_ON:
+			break;
+		case SESSION_END:
+			peer_detach(s, "disconnected");
+			if (!br->keep_open)
+				return 0;
+			break;
+		case SESSION_QUIT:
+			flush_out(s);
+			peer_detach(s, "disconnected");
+			return 0;
+		case SESSION_FAIL:
+			/* the error is logged; with -k the next peer gets what is left */
+			flush_out(s);
+			peer_detach(s, NULL);
+			if (!br->keep_open)
+				return 1;
+			break;
+		default:
+			flush_out(s);
+			peer_detach(s, NULL);
+			return 1;
+		}
+	}
+}
+
+int
+bridge_run(struct bridge *br)
+{
+	struct session s;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	s.br = br;
+	s.in_tty = br->in >= 0 && isatty(br->in);
+	if (flow_init(&s.up, br->in, -1, 0, br->in_filter) < 0 ||
+	    flow_init(&s.down, -1, br->out, 1, br->out_filter) < 0) {
+		log_err("out of memory");
+		buf_free(&s.up.buf);
+		return 1;
+	}
+	out_prepare(&s);
+	if (br->sock >= 0)
+		peer_attach(&s, br->sock);
+	rc = bridge_loop(&s);
+	if (br->sock >= 0)
+		peer_detach(&s, NULL);
+	out_restore(&s);
+	buf_free(&s.up.buf);
+	buf_free(&s.down.buf);
+	return rc;
+}

@@ -1,0 +1,39 @@
+/* The plain bridge: stdin -> peer and peer -> stdout in one select() loop. */
+#ifndef BRIDGE_H
+#define BRIDGE_H
+
+#include "addr.h"
+#include "buf.h"
+#include "filter.h"
+
+/* One direction of the bridge. */
+struct flow {
+	int src, dst;
+	struct buf buf;     /* bytes read from src, not yet written to dst */
+	struct filter *filter; /* rewrites bytes on the way, or NULL */
+	int net_src;        /* src is the socket (for blaming errors) */
+	int zc;             /* may splice src -> dst while buf is empty */
+	int blocked;        /* splice found dst full: wait for it to drain */
+	int eof;            /* src has ended */
+	unsigned long long bytes; /* handed to dst */
+};
+
+struct bridge {
+	int in;             /* stdin, or -1 with -d */
+	int out;            /* stdout */
+	int sock;           /* the peer, or -1 while waiting for one */
+	const int *lfds;    /* listening sockets (chat-listen), or NULL */
+	int nlfd;
+	int keep_open;      /* -k: after a peer, wait for the next */
+	long quit_ms;       /* -q: quit this long after stdin is sent; -1: never */
+	long idle_ms;       /* -i: close after this long without traffic; -1: never */
+	struct filter *out_filter; /* what the peer sends, before stdout */
+	struct filter *in_filter;  /* what stdin gives, before the peer */
+	char peer[ADDR_STRLEN];    /* the peer, as logged */
+};
+
+/* Runs sessions until the bridge is done. Returns the exit status:
+ * 0 the session ended, 1 an error (already reported), 128+N on signal N. */
+int bridge_run(struct bridge *br);
+
+#endif

@@ -1,0 +1,53 @@
+/* Command-line options both programs share, parsed the same way. */
+#ifndef CLI_H
+#define CLI_H
+
+#include "bridge.h"
+#include "filter.h"
+
+/* Codes of options that have only a long form. */
+enum {
+	OPT_QUIET = 256, OPT_HELP, OPT_VERSION, OPT_RETRY, OPT_RAW, OPT_ROOM,
+	OPT_MAX_CLIENTS, OPT_NAME, OPT_ALLOW, OPT_DENY, OPT_ALLOW_FILE,
+	OPT_MAX_RATE
+};
+
+/* The long forms of the shared options, for each main's table. */
+#define CLI_LONGOPTS \
+	{ "quit-after", required_argument, NULL, 'q' }, \
+	{ "idle-timeout", required_argument, NULL, 'i' }, \
+	{ "ipv4", no_argument, NULL, '4' }, \
+	{ "ipv6", no_argument, NULL, '6' }, \
+	{ "no-stdin", no_argument, NULL, 'd' }, \
+	{ "timestamps", no_argument, NULL, 't' }, \
+	{ "crlf", no_argument, NULL, 'C' }, \
+	{ "raw", no_argument, NULL, OPT_RAW }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "quiet", no_argument, NULL, OPT_QUIET }, \
+	{ "help", no_argument, NULL, OPT_HELP }, \
+	{ "version", no_argument, NULL, OPT_VERSION }
+#define CLI_SHORTOPTS "q:i:46dtCv"
+
+struct cli {
+	int family;     /* -4, -6: AF_INET, AF_INET6; else AF_UNSPEC */
+	long quit_ms;   /* -q, or -1 */
+	long idle_ms;   /* -i, or -1 */
+	int no_stdin;   /* -d */
+	int stamps;     /* -t */
+	int crlf;       /* -C */
+	int raw;        /* --raw: bytes to a terminal as they come */
+	struct filter out_filter, in_filter;
+};
+
+void cli_init(struct cli *c);
+/* Handles one shared option (exits on --help, --version and bad values).
+ * Returns 1 if it was one, 0 if the main must handle it. */
+int cli_option(struct cli *c, int opt, const char *arg, const char *usage);
+/* Reports getopt's '?' or ':' for argv and exits 2. */
+void cli_bad_option(int opt, char **argv);
+/* Seconds through the strict parser; a bad value exits 2. */
+long cli_secs(const char *opt, const char *arg);
+/* Sets up the bridge's stdio, filters and timers from the options. */
+void cli_bridge(struct cli *c, struct bridge *br);
+
+#endif

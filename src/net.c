@@ -1,0 +1,297 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "log.h"
+#include "net.h"
+#include "sig.h"
+#include "timeutil.h"
+
+#define RETRY_FIRST_MS 50  /* first pause between refused connects */
+#define RETRY_MAX_MS 1000  /* the pause doubles up to this */
+
+int
+net_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+char *
+net_local(int fd, char *buf)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		snprintf(buf, ADDR_STRLEN, "?");
+	else
+		addr_format((struct sockaddr *)&ss, buf);
+	return buf;
+}
+
+static void
+set_port(struct sockaddr *sa, unsigned short port)
+{
+	if (sa->sa_family == AF_INET)
+		((struct sockaddr_in *)sa)->sin_port = port;
+	else
+		((struct sockaddr_in6 *)sa)->sin6_port = port;
+}
+
+static unsigned short
+get_sa_port(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_port;
+	return ((const struct sockaddr_in6 *)sa)->sin6_port;
+}
+
+static unsigned short
+get_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	return get_sa_port((struct sockaddr *)&ss);
+}
+
+static void
+close_all(int *fds, int n)
+{
+	while (n > 0)
+		close(fds[--n]);
+}
+
+/* One listening socket. Returns it, or -1 with errno set. */
+static int
+listen_one(struct addrinfo *ai)
+{
+	int fd, on = 1, save;
+
+	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	/* IPv4 has its own socket, so IPv6 takes no v4-mapped peers */
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+	if (fd >= FD_SETSIZE) {
+		errno = EMFILE;
+		goto fail;
+	}
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+	    listen(fd, SOMAXCONN) < 0 || net_nonblock(fd) < 0)
+		goto fail;
+	return fd;
+fail:
+	save = errno;
+	close(fd);
+	errno = save;
+	return -1;
+}
+
+static void
+listen_error(char *err, size_t errlen, const struct sockaddr *sa,
+    const char *port)
+{
+	char host[ADDR_STRLEN];
+	int e = errno;
+
+	addr_host(sa, host);
+	snprintf(err, errlen, "cannot listen on %s port %s: %s%s", host, port,
+	    strerror(e), e == EACCES ?
+	    " (ports below 1024 need privileges; use one above 1024)" : "");
+}
+
+int
+net_listen(const char *host, const char *port, int family, int *fds,
+    int maxfds, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res, *ai;
+	unsigned short chosen = 0;
+	int n = 0, rc, tries = 0;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", host ? host : port,
+		    gai_strerror(rc));
+		return -1;
+	}
+again:
+	for (ai = res; ai && n < maxfds; ai = ai->ai_next) {
+		int fd, any = get_sa_port(ai->ai_addr) == 0;
+
+		/* port 0: every socket shares the port the kernel gave the first */
+		if (chosen)
+			set_port(ai->ai_addr, chosen);
+		fd = listen_one(ai);
+		if (fd < 0 && host == NULL &&
+		    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
+			continue; /* no IPv6 (or IPv4) on this system */
+		if (fd < 0 && chosen && errno == EADDRINUSE && ++tries < 16) {
+			close_all(fds, n);
+			n = 0;
+			chosen = 0;
+			for (ai = res; ai; ai = ai->ai_next)
+				set_port(ai->ai_addr, 0);
+			goto again;
+		}
+		if (fd < 0) {
+			listen_error(err, errlen, ai->ai_addr, port);
+			close_all(fds, n);
+			freeaddrinfo(res);
+			return -1;
+		}
+		if (any && !chosen)
+			chosen = get_port(fd);
+		fds[n++] = fd;
+	}
+	freeaddrinfo(res);
+	if (n == 0)
+		snprintf(err, errlen, "cannot listen on port %s: %s", port,
+		    "no usable address");
+	return n > 0 ? n : -1;
+}
+
+int
+net_accept(int lfd, struct sockaddr_storage *sa)
+{
+	socklen_t len = sizeof *sa;
+	int fd;
+
+	do
+		fd = accept(lfd, (struct sockaddr *)sa, &len);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return -1;
+	/* select() cannot watch it: refuse rather than corrupt an fd_set */
+	if (fd >= FD_SETSIZE || net_nonblock(fd) < 0) {
+		close(fd);
+		errno = EMFILE;
+		return -1;
+	}
+	return fd;
+}
+
+/* One attempt. Returns a connected socket, or -1 with errno set. */
+static int
+connect_one(struct addrinfo *ai, long wait_ms)
+{
+	struct timeval tv;
+	fd_set wr;
+	socklen_t len = sizeof(int);
+	int fd, rc, soerr = 0, save;
+
+	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	if (fd < 0)
+		return -1;
+	if (fd >= FD_SETSIZE) {
+		errno = EMFILE;
+		goto fail;
+	}
+	if (net_nonblock(fd) < 0)
+		goto fail;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS)
+		goto fail;
+	for (;;) {
+		FD_ZERO(&wr);
+		FD_SET(fd, &wr);
+		tv.tv_sec = wait_ms / 1000;
+		tv.tv_usec = (wait_ms % 1000) * 1000;
+		rc = select(fd + 1, NULL, &wr, NULL, wait_ms < 0 ? NULL : &tv);
+		if (rc < 0 && errno == EINTR && !sig_caught)
+			continue;
+		if (rc < 0)
+			goto fail;
+		if (rc == 0) {
+			errno = ETIMEDOUT;
+			goto fail;
+		}
+		break;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		goto fail;
+	if (soerr == 0)
+		return fd;
+	errno = soerr;
+fail:
+	save = errno;
+	close(fd);
+	errno = save;
+	return -1;
+}
+
+/* Sleeps ms unless a signal comes. Returns 0, or -1 when interrupted. */
+static int
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0) {
+		if (errno != EINTR || sig_caught)
+			return -1;
+	}
+	return 0;
+}
+
+int
+net_connect(const char *host, const char *port, const struct net_opts *o,
+    char *err, size_t errlen)
+{
+	struct addrinfo hints, *res, *ai;
+	char name[ADDR_STRLEN];
+	long deadline = now_ms() + o->retry_ms, pause = RETRY_FIRST_MS, left;
+	int fd = -1, rc, refused;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = o->family;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", host,
+		    rc == EAI_SERVICE ? "unknown port" : gai_strerror(rc));
+		return -1;
+	}
+	for (;;) {
+		refused = 1;
+		for (ai = res; ai && fd < 0 && !sig_caught; ai = ai->ai_next) {
+			log_debug("trying %s...", addr_format(ai->ai_addr, name));
+			fd = connect_one(ai, o->wait_ms);
+			if (fd < 0) {
+				if (errno != ECONNREFUSED)
+					refused = 0;
+				snprintf(err, errlen,
+				    "cannot connect to %s port %s: %s", host,
+				    port, strerror(errno));
+			}
+		}
+		left = deadline - now_ms();
+		if (fd >= 0 || sig_caught || !refused || left <= 0)
+			break;
+		/* the other side may still be starting: back off and retry */
+		if (pause_ms(pause < left ? pause : left) < 0)
+			break;
+		pause = pause * 2 < RETRY_MAX_MS ? pause * 2 : RETRY_MAX_MS;
+	}
+	freeaddrinfo(res);
+	if (fd < 0 && sig_caught)
+		errno = EINTR;
+	return fd;
+}

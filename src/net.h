@@ -1,0 +1,34 @@
+/* TCP sockets: listen, accept, connect. Helpers report, callers decide. */
+#ifndef NET_H
+#define NET_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#define NET_MAXLISTEN 8 /* listening sockets: one per address of -b or the wildcard */
+
+struct net_opts {
+	int family;   /* AF_UNSPEC, AF_INET or AF_INET6 (-4, -6) */
+	long wait_ms; /* bound on each connect attempt; -1 = the kernel's */
+	long retry_ms; /* keep retrying refused connects this long; 0 = no */
+};
+
+/* Opens nonblocking listening sockets for host (NULL = every address,
+ * IPv4 and IPv6 each on its own socket) and port ("0": the kernel picks one
+ * port for all). Returns how many were put in fds, or -1 with a message in err. */
+int net_listen(const char *host, const char *port, int family, int *fds,
+    int maxfds, char *err, size_t errlen);
+/* Accepts one peer as a nonblocking socket below FD_SETSIZE; fills sa.
+ * Returns the socket, or -1 with errno set (EAGAIN: nobody waiting). */
+int net_accept(int lfd, struct sockaddr_storage *sa);
+/* Connects to host:port, trying each address in turn, as o says.
+ * Returns a nonblocking connected socket, or -1 with a message in err
+ * (errno EINTR when a signal stopped it). */
+int net_connect(const char *host, const char *port, const struct net_opts *o,
+    char *err, size_t errlen);
+/* The socket's local address, formatted as addr_format does. */
+char *net_local(int fd, char *buf);
+/* Marks fd nonblocking. Returns 0, or -1 with errno set. */
+int net_nonblock(int fd);
+
+#endif
