@@ -1,14 +1,13 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bridge.h"
 #include "log.h"
 #include "net.h"
+#include "outfd.h"
 #include "sig.h"
 #include "timeutil.h"
 #include "zcopy.h"
@@ -210,31 +209,6 @@ peer_accept(struct session *s, int lfd)
 	return 0;
 }
 
-/* Stdout that is a pipe or socket becomes nonblocking, so one write never
- * stalls the loop; a terminal or file is left alone (its flags are shared
- * with the shell). */
-static void
-out_prepare(struct session *s)
-{
-	int fd = s->br->out, fl = fcntl(fd, F_GETFL);
-	struct stat st;
-
-	s->out_flags = -1;
-	if (fl < 0 || fstat(fd, &st) < 0 || isatty(fd) ||
-	    !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) || (fl & O_NONBLOCK))
-		return;
-	if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
-		s->out_flags = fl;
-	zcopy_grow_pipe(fd);
-}
-
-static void
-out_restore(struct session *s)
-{
-	if (s->out_flags >= 0)
-		(void)fcntl(s->br->out, F_SETFL, s->out_flags);
-}
-
 /* The next deadline as a select() timeout; NULL when there is none. */
 static struct timeval *
 next_timeout(const struct session *s, struct timeval *tv)
@@ -423,13 +397,14 @@ bridge_run(struct bridge *br)
 		buf_free(&s.up.buf);
 		return 1;
 	}
-	out_prepare(&s);
+	s.out_flags = outfd_nonblock(br->out);
+	zcopy_grow_pipe(br->out);
 	if (br->sock >= 0)
 		peer_attach(&s, br->sock);
 	rc = bridge_loop(&s);
 	if (br->sock >= 0)
 		peer_detach(&s, NULL);
-	out_restore(&s);
+	outfd_restore(br->out, s.out_flags);
 	buf_free(&s.up.buf);
 	buf_free(&s.down.buf);
 	return rc;

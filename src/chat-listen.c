@@ -8,7 +8,9 @@
 #include "bridge.h"
 #include "cli.h"
 #include "log.h"
+#include "line.h"
 #include "net.h"
+#include "room.h"
 #include "sig.h"
 
 static const char usage[] =
@@ -17,6 +19,10 @@ static const char usage[] =
 "\n"
 "  -b, --bind ADDR          listen on ADDR only (default: every address)\n"
 "  -k, --keep-open          after a peer leaves, wait for the next\n"
+"      --room               host a chat room: many members, lines relayed\n"
+"      --name NAME          the host's name in the room (default: host)\n"
+"      --max-clients N      members at most (default 100, at most %d)\n"
+"      --max-rate N         lines per second per member (default 50; 0: off)\n"
 "  -q, --quit-after SECS    after stdin ends, quit at most SECS later\n"
 "  -i, --idle-timeout SECS  close after SECS without traffic\n"
 "  -4, --ipv4               IPv4 only\n"
@@ -31,12 +37,57 @@ static const char usage[] =
 "      --version            show the version\n"
 "\n"
 "PORT is 1-65535, a service name, or 0 for any free port (it is logged).\n"
+"In the room each member line reaches everyone else as '<NAME> text';\n"
+"members and the host's stdin may use /nick NAME, /who, /quit, /help,\n"
+"and the host /kick NAME. End of stdin closes the room.\n"
 "Exit status: 0 session ended, 1 network or runtime error, 2 usage error,\n"
 "130 or 143 on SIGINT or SIGTERM.\n";
+
+/* Options only the room takes, and the plain bridge's that it does not. */
+static void
+check_room(const struct cli *c, int room, int keep_open, const char *name,
+    int room_only)
+{
+	if (room && keep_open)
+		die_usage("--room cannot be used with -k: the room keeps open");
+	if (room && c->quit_ms >= 0)
+		die_usage("--room cannot be used with -q");
+	if (room && c->crlf)
+		die_usage("--room cannot be used with -C");
+	if (room && c->raw)
+		die_usage("--room cannot be used with --raw: the room always escapes");
+	if (!room && room_only)
+		die_usage("--name, --max-clients and --max-rate need --room");
+	if (name && !name_valid(name, strlen(name)))
+		die_usage("invalid name '%s': 1-32 of A-Z a-z 0-9 _ - .", name);
+}
+
+static int
+run_room(struct cli *c, const int *lfds, int n, const char *name,
+    long max_clients, long max_rate)
+{
+	struct room_opts o;
+
+	memset(&o, 0, sizeof o);
+	o.lfds = lfds;
+	o.nlfd = n;
+	o.in = c->no_stdin ? -1 : STDIN_FILENO;
+	o.out = STDOUT_FILENO;
+	o.name = name ? name : "host";
+	o.max_clients = (int)max_clients;
+	o.max_rate = (int)max_rate;
+	o.idle_ms = c->idle_ms;
+	o.stamps = c->stamps;
+	return room_run(&o);
+}
 
 static const struct option longopts[] = {
 	{ "bind", required_argument, NULL, 'b' },
 	{ "keep-open", no_argument, NULL, 'k' },
+	{ "room", no_argument, NULL, OPT_ROOM },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -46,21 +97,40 @@ main(int argc, char **argv)
 {
 	struct bridge br;
 	struct cli cli;
-	const char *bind_addr = NULL, *port;
-	char err[256], name[ADDR_STRLEN];
+	const char *bind_addr = NULL, *port, *name = NULL;
+	char help[sizeof usage + 16];
+	long max_clients = ROOM_MAX_DEFAULT, max_rate = ROOM_RATE_DEFAULT;
+	int room = 0, room_only = 0;
+	char err[256], where[ADDR_STRLEN];
 	int lfds[NET_MAXLISTEN];
 	int opt, keep_open = 0, n, i, rc;
 
 	log_init("chat-listen");
 	cli_init(&cli);
+	snprintf(help, sizeof help, usage, ROOM_MAX_LIMIT);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":b:k" CLI_SHORTOPTS, longopts,
 	    NULL)) != -1) {
-		if (cli_option(&cli, opt, optarg, usage))
+		if (cli_option(&cli, opt, optarg, help))
 			continue;
 		switch (opt) {
 		case 'b': bind_addr = optarg; break;
 		case 'k': keep_open = 1; break;
+		case OPT_ROOM: room = 1; break;
+		case OPT_NAME: name = optarg; room_only = 1; break;
+		case OPT_MAX_CLIENTS:
+			room_only = 1;
+			if (addr_parse_num(optarg, 1, ROOM_MAX_LIMIT, &max_clients) < 0)
+				die_usage("invalid --max-clients '%s': expected 1-%d "
+				    "(select() watches descriptors below %d)", optarg,
+				    ROOM_MAX_LIMIT, FD_SETSIZE);
+			break;
+		case OPT_MAX_RATE:
+			room_only = 1;
+			if (addr_parse_num(optarg, 0, 1000000, &max_rate) < 0)
+				die_usage("invalid --max-rate '%s': expected a whole "
+				    "number >= 0", optarg);
+			break;
 		default: cli_bad_option(opt, argv);
 		}
 	}
@@ -68,6 +138,7 @@ main(int argc, char **argv)
 		die_usage("missing PORT");
 	if (argc - optind > 1)
 		die_usage("too many arguments: '%s'", argv[optind + 1]);
+	check_room(&cli, room, keep_open, name, room_only);
 	port = argv[optind];
 	if (addr_check_port(port, 1) < 0)
 		die_usage("invalid port '%s': expected 0-65535 or a service name",
@@ -81,14 +152,18 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < n; i++)
-		log_info("listening on %s", net_local(lfds[i], name));
-	memset(&br, 0, sizeof br);
-	br.sock = -1;
-	br.lfds = lfds;
-	br.nlfd = n;
-	br.keep_open = keep_open;
-	cli_bridge(&cli, &br);
-	rc = bridge_run(&br);
+		log_info("listening on %s", net_local(lfds[i], where));
+	if (room)
+		rc = run_room(&cli, lfds, n, name, max_clients, max_rate);
+	else {
+		memset(&br, 0, sizeof br);
+		br.sock = -1;
+		br.lfds = lfds;
+		br.nlfd = n;
+		br.keep_open = keep_open;
+		cli_bridge(&cli, &br);
+		rc = bridge_run(&br);
+	}
 	for (i = 0; i < n; i++)
 		close(lfds[i]);
 	return rc;

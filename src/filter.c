@@ -11,8 +11,8 @@ filter_init(struct filter *f, int mode)
 	f->mode = mode;
 }
 
-static size_t
-put_stamp(char *out)
+size_t
+filter_stamp(char *out)
 {
 	time_t t = time(NULL);
 	struct tm tm;
@@ -118,7 +118,7 @@ one_byte(struct filter *f, unsigned char c, char *out)
 	size_t o = 0;
 
 	if ((f->mode & FILTER_STAMP) && !f->midline) {
-		o += put_stamp(out);
+		o += filter_stamp(out);
 		f->midline = 1;
 	}
 	if (c == '\n')

@@ -23,6 +23,8 @@ struct filter {
 };
 
 void filter_init(struct filter *f, int mode);
+/* Writes "[HH:MM:SS] " (local time) to out, which has 16 bytes; returns its length. */
+size_t filter_stamp(char *out);
 /* Filters n bytes of in into out, which has room for
  * n * FILTER_GROWTH + FILTER_SLACK bytes. Returns the bytes written. */
 size_t filter_apply(struct filter *f, const char *in, size_t n, char *out);

@@ -1,0 +1,48 @@
+/* Line assembly and command parsing for the room's text protocol. */
+#ifndef LINE_H
+#define LINE_H
+
+#include <stddef.h>
+
+#define LINE_MAX_TEXT 8192 /* longer lines are relayed in pieces this long */
+#define NAME_MAX_LEN 32
+
+/* Bytes of one sender, cut into lines. */
+struct linebuf {
+	char data[LINE_MAX_TEXT];
+	size_t len;    /* bytes held */
+	size_t start;  /* where the next line starts */
+	size_t scan;   /* bytes before this hold no LF */
+};
+
+void line_init(struct linebuf *lb);
+/* Where to read more, and how much fits there (0: take lines first). */
+char *line_space(struct linebuf *lb, size_t *room);
+void line_added(struct linebuf *lb, size_t n);
+/* The next complete line, its LF and a CR before it cut off; a full
+ * buffer gives its first LINE_MAX_TEXT bytes. Returns 1 with text and len
+ * set, or 0 when no whole line is held. */
+int line_next(struct linebuf *lb, const char **text, size_t *len);
+/* At end of input: what is left, as one last line. Returns 1 or 0 as line_next. */
+int line_rest(struct linebuf *lb, const char **text, size_t *len);
+
+enum cmd_kind {
+	CMD_TEXT,    /* plain text (after // lost one slash) */
+	CMD_EMPTY,   /* nothing to relay */
+	CMD_NICK, CMD_WHO, CMD_QUIT, CMD_HELP, CMD_KICK,
+	CMD_UNKNOWN  /* arg holds the word */
+};
+
+struct cmd {
+	enum cmd_kind kind;
+	const char *arg; /* text, nick name, kick target or unknown word */
+	size_t arglen;
+};
+
+/* Parses one line as the room reads it. Never fails: anything that is
+ * not a command is text. */
+void cmd_parse(const char *line, size_t len, struct cmd *c);
+/* 1 if s (len bytes) is a valid nick: 1-32 of A-Z a-z 0-9 _ - . */
+int name_valid(const char *s, size_t len);
+
+#endif

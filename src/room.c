@@ -1,0 +1,691 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "filter.h"
+#include "line.h"
+#include "log.h"
+#include "msgq.h"
+#include "net.h"
+#include "outfd.h"
+#include "room.h"
+#include "sig.h"
+#include "timeutil.h"
+
+#define QUEUE_MAX (256 * 1024) /* a member's pending output; past it: too slow */
+#define CLOSE_MS 2000          /* how long a kicked member may take to read its last lines */
+#define FLUSH_MS 1000          /* how long closing the room waits for queues */
+#define ESC_MAX (LINE_MAX_TEXT * FILTER_GROWTH + FILTER_SLACK)
+
+struct member {
+	int fd;
+	int num;                    /* the N its name userN had */
+	char name[NAME_MAX_LEN + 1];
+	char addr[ADDR_STRLEN];
+	struct linebuf in;
+	struct msgq out;
+	int closing;                /* kicked: close once out is written */
+	int dead;                   /* gone: freed at the end of the pass */
+	long close_at;              /* when closing gives up waiting */
+	long heard_at;              /* its last line, for -i */
+	double tokens;              /* --max-rate bucket */
+	long tokens_at;
+	int warned;                 /* told to slow down during this burst */
+	struct member *next;
+};
+
+struct room {
+	const struct room_opts *o;
+	char host[NAME_MAX_LEN + 1];
+	struct linebuf hostin;      /* the host's stdin, as lines */
+	struct msgq hostout;        /* to the host's stdout */
+	struct member *head, *tail; /* in join order */
+	int count;                  /* members holding a descriptor */
+	int next_num;
+	int spare;                  /* kept open to refuse clients at EMFILE */
+	int closed;                 /* the host closed the room */
+	char esc[ESC_MAX];          /* one escaped line */
+};
+
+/* ---- output ---- */
+
+static void
+member_drop(struct room *r, struct member *m, const char *why);
+
+/* Queues msg for m; a member that cannot keep up is dropped. */
+static void
+send_to(struct room *r, struct member *m, struct msg *msg)
+{
+	if (m->dead || m->closing)
+		return;
+	if (m->out.bytes + msg->len > QUEUE_MAX || msgq_push(&m->out, msg) < 0)
+		member_drop(r, m, " (too slow)");
+}
+
+/* To the host's stdout, with a timestamp under -t. */
+static void
+host_print(struct room *r, struct msg *msg)
+{
+	char stamp[16];
+	struct msg *s;
+
+	if (r->o->out < 0)
+		return;
+	if (!r->o->stamps) {
+		msgq_push(&r->hostout, msg);
+		return;
+	}
+	s = msg_cat(stamp, filter_stamp(stamp), msg->data, msg->len, NULL, 0);
+	if (s) {
+		msgq_push(&r->hostout, s);
+		msg_unref(s);
+	}
+}
+
+/* To every member but except, and to the host's stdout if host is set. */
+static void
+broadcast(struct room *r, struct member *except, struct msg *msg, int host)
+{
+	struct member *m;
+
+	if (!msg)
+		return;
+	for (m = r->head; m; m = m->next)
+		if (m != except)
+			send_to(r, m, msg);
+	if (host)
+		host_print(r, msg);
+	msg_unref(msg);
+}
+
+/* "* ...\n" from a format. Returns a message, or NULL. */
+static struct msg *
+notice(const char *fmt, ...)
+{
+	struct msg *m;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(m = msg_alloc((size_t)n + 3)))
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(m->data + 2, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	memcpy(m->data, "* ", 2);
+	m->data[n + 2] = '\n';
+	return m;
+}
+
+/* A notice for one member (m) or, with m NULL, the host. */
+static void
+tell(struct room *r, struct member *m, struct msg *msg)
+{
+	if (!msg)
+		return;
+	if (m)
+		send_to(r, m, msg);
+	else
+		host_print(r, msg);
+	msg_unref(msg);
+}
+
+/* Text made safe for any terminal: controls, C1 and bad UTF-8 shown. */
+static size_t
+escape(struct room *r, const char *text, size_t len)
+{
+	struct filter f;
+	size_t n;
+
+	filter_init(&f, FILTER_SAFE);
+	n = filter_apply(&f, text, len, r->esc);
+	return n + filter_finish(&f, r->esc + n);
+}
+
+static void
+relay(struct room *r, struct member *from, const char *text, size_t len)
+{
+	const char *name = from ? from->name : r->host;
+	size_t n = escape(r, text, len);
+	char pre[NAME_MAX_LEN + 4];
+	int p = snprintf(pre, sizeof pre, "<%s> ", name);
+
+	broadcast(r, from, msg_cat(pre, (size_t)p, r->esc, n, "\n", 1),
+	    from != NULL);
+}
+
+/* ---- names ---- */
+
+static struct member *
+find_member(struct room *r, const char *name, size_t len)
+{
+	struct member *m;
+
+	for (m = r->head; m; m = m->next)
+		if (!m->dead && !m->closing && strlen(m->name) == len &&
+		    strncasecmp(m->name, name, len) == 0)
+			return m;
+	return NULL;
+}
+
+static int
+name_taken(struct room *r, const char *name, size_t len)
+{
+	return (strlen(r->host) == len && strncasecmp(r->host, name, len) == 0) ||
+	    find_member(r, name, len) != NULL;
+}
+
+/* "host, user1, alice": everyone present, host first, in join order. */
+static char *
+who_list(struct room *r)
+{
+	size_t cap = NAME_MAX_LEN + 1, len;
+	struct member *m;
+	char *s;
+
+	for (m = r->head; m; m = m->next)
+		cap += strlen(m->name) + 2;
+	if (!(s = malloc(cap)))
+		return NULL;
+	len = (size_t)snprintf(s, cap, "%s", r->host);
+	for (m = r->head; m; m = m->next)
+		if (!m->dead && !m->closing)
+			len += (size_t)snprintf(s + len, cap - len, ", %s",
+			    m->name);
+	return s;
+}
+
+/* ---- members ---- */
+
+static void
+member_drop(struct room *r, struct member *m, const char *why)
+{
+	if (m->dead)
+		return;
+	m->dead = 1;
+	log_info("%s disconnected%s", m->name, why);
+	broadcast(r, m, notice("%s left%s", m->name, why), 1);
+}
+
+static void
+member_join(struct room *r, int fd, const char *addr)
+{
+	struct member *m = calloc(1, sizeof *m);
+	char *who;
+
+	if (!m) {
+		log_err("refused %s: out of memory", addr);
+		close(fd);
+		return;
+	}
+	m->fd = fd;
+	snprintf(m->addr, sizeof m->addr, "%s", addr);
+	/* numbers are never reused; one taken by a /nick is skipped */
+	do {
+		m->num = ++r->next_num;
+		snprintf(m->name, sizeof m->name, "user%d", m->num);
+	} while (name_taken(r, m->name, strlen(m->name)));
+	line_init(&m->in);
+	msgq_init(&m->out);
+	m->heard_at = m->tokens_at = now_ms();
+	m->tokens = r->o->max_rate;
+	log_info("%s connected from %s", m->name, addr);
+	broadcast(r, NULL, notice("%s joined", m->name), 1);
+	if (r->tail)
+		r->tail->next = m;
+	else
+		r->head = m;
+	r->tail = m;
+	r->count++;
+	who = who_list(r);
+	tell(r, m, notice("welcome %s; here: %s", m->name, who ? who : ""));
+	free(who);
+}
+
+/* Frees the members that left during this pass. */
+static void
+reap(struct room *r)
+{
+	struct member *m, *next, *prev = NULL;
+
+	for (m = r->head; m; m = next) {
+		next = m->next;
+		if (!m->dead) {
+			prev = m;
+			continue;
+		}
+		if (prev)
+			prev->next = next;
+		else
+			r->head = next;
+		if (r->tail == m)
+			r->tail = prev;
+		close(m->fd);
+		msgq_free(&m->out);
+		free(m);
+		r->count--;
+	}
+}
+
+/* Token bucket: max_rate lines a second, bursts of max_rate. */
+static int
+rate_ok(struct room *r, struct member *m)
+{
+	long now = now_ms();
+	int rate = r->o->max_rate;
+
+	if (rate <= 0)
+		return 1;
+	m->tokens += (double)(now - m->tokens_at) * rate / 1000.0;
+	if (m->tokens > rate)
+		m->tokens = rate;
+	m->tokens_at = now;
+	if (m->tokens >= 1) {
+		m->tokens -= 1;
+		m->warned = 0;
+		return 1;
+	}
+	if (!m->warned)
+		tell(r, m, notice("error: slow down"));
+	m->warned = 1;
+	return 0;
+}
+
+/* ---- commands, from a member (m) or the host (m NULL) ---- */
+
+static void
+cmd_nick(struct room *r, struct member *m, const char *arg, size_t len)
+{
+	char *cur = m ? m->name : r->host;
+	char old[NAME_MAX_LEN + 1];
+
+	if (len == 0) {
+		tell(r, m, notice("error: usage: /nick NAME"));
+		return;
+	}
+	if (!name_valid(arg, len)) {
+		tell(r, m, notice("error: a nick is 1-32 characters of "
+		    "A-Z a-z 0-9 _ - ."));
+		return;
+	}
+	if (strlen(cur) == len && memcmp(cur, arg, len) == 0) {
+		tell(r, m, notice("error: you are %s already", cur));
+		return;
+	}
+	/* a change of case only is one's own name, not a collision */
+	if (!(strlen(cur) == len && strncasecmp(cur, arg, len) == 0) &&
+	    name_taken(r, arg, len)) {
+		tell(r, m, notice("error: nick %.*s is taken", (int)len, arg));
+		return;
+	}
+	snprintf(old, sizeof old, "%s", cur);
+	memcpy(cur, arg, len);
+	cur[len] = '\0';
+	log_info("%s is now %s", old, cur);
+	broadcast(r, NULL, notice("%s is now %s", old, cur), 1);
+}
+
+static void
+cmd_kick(struct room *r, const char *arg, size_t len)
+{
+	struct member *m = find_member(r, arg, len);
+
+	if (!m) {
+		tell(r, NULL, notice("error: no member %.*s", (int)len, arg));
+		return;
+	}
+	log_info("%s was kicked", m->name);
+	broadcast(r, NULL, notice("%s was kicked", m->name), 1);
+	m->closing = 1;
+	m->close_at = now_ms() + CLOSE_MS;
+	shutdown(m->fd, SHUT_RD);
+}
+
+static void
+cmd_help(struct room *r, struct member *m)
+{
+	tell(r, m, notice("commands: /nick NAME, /who, /quit, /help%s; "
+	    "//text sends /text", m ? "" : ", /kick NAME"));
+}
+
+static void
+room_line(struct room *r, struct member *m, const char *line, size_t len)
+{
+	struct cmd c;
+	char *who;
+
+	cmd_parse(line, len, &c);
+	if (m && c.kind == CMD_KICK)
+		c.kind = CMD_UNKNOWN; /* only the host kicks */
+	if (m && c.kind != CMD_EMPTY && !rate_ok(r, m))
+		return;
+	if (m)
+		m->heard_at = now_ms();
+	switch (c.kind) {
+	case CMD_EMPTY:
+		break;
+	case CMD_TEXT:
+		relay(r, m, c.arg, c.arglen);
+		break;
+	case CMD_NICK:
+		cmd_nick(r, m, c.arg, c.arglen);
+		break;
+	case CMD_WHO:
+		who = who_list(r);
+		tell(r, m, notice("here: %s", who ? who : ""));
+		free(who);
+		break;
+	case CMD_HELP:
+		cmd_help(r, m);
+		break;
+	case CMD_QUIT:
+		if (m)
+			member_drop(r, m, "");
+		else
+			r->closed = 1;
+		break;
+	case CMD_KICK:
+		cmd_kick(r, c.arg, c.arglen);
+		break;
+	case CMD_UNKNOWN:
+		tell(r, m, notice("error: unknown command %.*s (try /help)",
+		    (int)escape(r, c.arg, c.arglen), r->esc));
+		break;
+	}
+}
+
+/* Reads what the member sent and acts on each whole line. */
+static void
+member_read(struct room *r, struct member *m)
+{
+	const char *line;
+	size_t room, len;
+	char *p = line_space(&m->in, &room);
+	ssize_t n;
+
+	do
+		n = read(m->fd, p, room);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n > 0)
+		line_added(&m->in, (size_t)n);
+	while (!m->dead && line_next(&m->in, &line, &len))
+		room_line(r, m, line, len);
+	if (n > 0 || m->dead)
+		return;
+	/* gone: its last line without a newline still counts */
+	if (line_rest(&m->in, &line, &len))
+		room_line(r, m, line, len);
+	member_drop(r, m, "");
+}
+
+static void
+host_read(struct room *r)
+{
+	const char *line;
+	size_t room, len;
+	char *p = line_space(&r->hostin, &room);
+	ssize_t n;
+
+	do
+		n = read(r->o->in, p, room);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n > 0)
+		line_added(&r->hostin, (size_t)n);
+	while (!r->closed && line_next(&r->hostin, &line, &len))
+		room_line(r, NULL, line, len);
+	if (n > 0 || r->closed)
+		return;
+	if (n < 0)
+		log_err("read from stdin: %s", strerror(errno));
+	if (line_rest(&r->hostin, &line, &len))
+		room_line(r, NULL, line, len);
+	/* the host's end of input closes the room */
+	r->closed = 1;
+}
+
+/* Writes a member's queue; a write error means it is gone. */
+static void
+member_write(struct room *r, struct member *m)
+{
+	if (msgq_write(&m->out, m->fd) < 0 && errno != EAGAIN &&
+	    errno != EWOULDBLOCK)
+		member_drop(r, m, "");
+}
+
+/* ---- admission ---- */
+
+static void
+refuse(int fd, const char *addr, const char *why, const char *tell_it)
+{
+	if (tell_it)
+		(void)!write(fd, tell_it, strlen(tell_it));
+	close(fd);
+	log_info("refused %s: %s", addr, why);
+}
+
+/* Takes every client waiting on lfd. */
+static void
+room_accept(struct room *r, int lfd)
+{
+	struct sockaddr_storage sa;
+	char addr[ADDR_STRLEN];
+	int fd;
+
+	for (;;) {
+		fd = net_accept(lfd, &sa);
+		if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (fd < 0 && errno == ECONNABORTED)
+			continue;
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) &&
+		    r->spare >= 0) {
+			/* out of descriptors: free the spare to refuse one */
+			close(r->spare);
+			fd = accept(lfd, NULL, NULL);
+			if (fd >= 0)
+				close(fd);
+			r->spare = open("/dev/null", O_RDONLY);
+			log_err("refused a client: %s", strerror(EMFILE));
+			if (fd < 0)
+				return;
+			continue;
+		}
+		if (fd < 0) {
+			log_err("accept: %s", strerror(errno));
+			return;
+		}
+		addr_format((struct sockaddr *)&sa, addr);
+		if (r->o->admit && !r->o->admit(&sa))
+			refuse(fd, addr, "not allowed", NULL);
+		else if (r->count >= r->o->max_clients)
+			refuse(fd, addr, "room full", "* room full\n");
+		else
+			member_join(r, fd, addr);
+	}
+}
+
+/* ---- the loop ---- */
+
+static void
+watch(int fd, fd_set *set, int *maxfd)
+{
+	FD_SET(fd, set);
+	if (fd > *maxfd)
+		*maxfd = fd;
+}
+
+/* The nearest deadline (kicks, -i) as a select() timeout, or NULL. */
+static struct timeval *
+next_timeout(struct room *r, struct timeval *tv)
+{
+	long at = -1, t, left;
+	struct member *m;
+
+	for (m = r->head; m; m = m->next) {
+		t = m->closing ? m->close_at : r->o->idle_ms >= 0 ?
+		    m->heard_at + r->o->idle_ms : -1;
+		if (t >= 0 && (at < 0 || t < at))
+			at = t;
+	}
+	if (at < 0)
+		return NULL;
+	left = at - now_ms();
+	if (left < 0)
+		left = 0;
+	tv->tv_sec = left / 1000;
+	tv->tv_usec = (left % 1000) * 1000;
+	return tv;
+}
+
+/* Kicked members whose last lines are out, or whose time is up, and -i. */
+static void
+check_timers(struct room *r)
+{
+	long now = now_ms();
+	struct member *m;
+
+	for (m = r->head; m; m = m->next) {
+		if (m->dead)
+			continue;
+		if (m->closing && (m->out.bytes == 0 || now >= m->close_at))
+			m->dead = 1;
+		else if (!m->closing && r->o->idle_ms >= 0 &&
+		    now >= m->heard_at + r->o->idle_ms)
+			member_drop(r, m, " (idle)");
+	}
+}
+
+/* Closing: everyone is told, queues get FLUSH_MS to drain. */
+static void
+room_close(struct room *r)
+{
+	long until = now_ms() + FLUSH_MS;
+	struct member *m;
+	struct timeval tv;
+	fd_set wr;
+	int maxfd;
+
+	broadcast(r, NULL, notice("room closed"), 0);
+	for (;;) {
+		FD_ZERO(&wr);
+		maxfd = -1;
+		for (m = r->head; m; m = m->next)
+			if (!m->dead && m->out.bytes > 0)
+				watch(m->fd, &wr, &maxfd);
+		if (r->hostout.bytes > 0)
+			watch(r->o->out, &wr, &maxfd);
+		if (maxfd < 0 || now_ms() >= until)
+			break;
+		tv.tv_sec = 0;
+		tv.tv_usec = 50000;
+		if (select(maxfd + 1, NULL, &wr, NULL, &tv) < 0 && errno != EINTR)
+			break;
+		for (m = r->head; m; m = m->next)
+			if (!m->dead && FD_ISSET(m->fd, &wr) &&
+			    msgq_write(&m->out, m->fd) < 0 && errno != EAGAIN)
+				m->dead = 1;
+		if (FD_ISSET(r->o->out, &wr))
+			msgq_write(&r->hostout, r->o->out);
+	}
+	for (m = r->head; m; m = m->next)
+		m->dead = 1;
+	reap(r);
+	msgq_free(&r->hostout);
+}
+
+static int
+room_loop(struct room *r)
+{
+	const struct room_opts *o = r->o;
+	struct member *m;
+	struct timeval tv;
+	fd_set rd, wr;
+	int maxfd, i, paused;
+
+	for (;;) {
+		if (sig_caught)
+			return 128 + sig_caught;
+		if (r->closed)
+			return 0;
+		FD_ZERO(&rd);
+		FD_ZERO(&wr);
+		maxfd = -1;
+		/* the host's stdout never loses a line: while it is full, read nothing */
+		paused = r->hostout.bytes > QUEUE_MAX;
+		if (r->hostout.bytes > 0)
+			watch(o->out, &wr, &maxfd);
+		for (i = 0; !paused && i < o->nlfd; i++)
+			watch(o->lfds[i], &rd, &maxfd);
+		if (!paused && o->in >= 0)
+			watch(o->in, &rd, &maxfd);
+		for (m = r->head; m; m = m->next) {
+			if (!paused && !m->closing)
+				watch(m->fd, &rd, &maxfd);
+			if (m->out.bytes > 0)
+				watch(m->fd, &wr, &maxfd);
+		}
+		if (select(maxfd + 1, &rd, &wr, NULL, next_timeout(r, &tv)) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("select: %s", strerror(errno));
+			return 1;
+		}
+		/* the host's stdout first: it gates everything else */
+		if (r->hostout.bytes > 0 && FD_ISSET(o->out, &wr) &&
+		    msgq_write(&r->hostout, o->out) < 0 && errno != EAGAIN) {
+			log_err("write to stdout: %s", strerror(errno));
+			return 1;
+		}
+		/* members' output, then their input, in join order */
+		for (m = r->head; m; m = m->next)
+			if (!m->dead && FD_ISSET(m->fd, &wr))
+				member_write(r, m);
+		for (m = r->head; m; m = m->next)
+			if (!m->dead && !m->closing && FD_ISSET(m->fd, &rd))
+				member_read(r, m);
+		if (o->in >= 0 && FD_ISSET(o->in, &rd))
+			host_read(r);
+		for (i = 0; i < o->nlfd; i++)
+			if (FD_ISSET(o->lfds[i], &rd))
+				room_accept(r, o->lfds[i]);
+		check_timers(r);
+		reap(r);
+	}
+}
+
+int
+room_run(const struct room_opts *o)
+{
+	struct room *r = calloc(1, sizeof *r);
+	int rc, saved;
+
+	if (!r) {
+		log_err("out of memory");
+		return 1;
+	}
+	r->o = o;
+	snprintf(r->host, sizeof r->host, "%s", o->name);
+	line_init(&r->hostin);
+	msgq_init(&r->hostout);
+	r->spare = open("/dev/null", O_RDONLY);
+	saved = o->out >= 0 ? outfd_nonblock(o->out) : -1;
+	rc = room_loop(r);
+	room_close(r);
+	outfd_restore(o->out, saved);
+	if (r->spare >= 0)
+		close(r->spare);
+	free(r);
+	return rc;
+}
