@@ -19,15 +19,16 @@ export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1:exitcode=86
 export CHAT_SANITIZE = 1
 endif
 
-COMMON = src/addr.o src/bridge.o src/buf.o src/cli.o src/filter.o src/line.o \
-	src/log.o src/msgq.o src/net.o src/outfd.o src/room.o src/sig.o src/zcopy.o
+COMMON = src/acl.o src/addr.o src/bridge.o src/buf.o src/cli.o src/filter.o src/log.o \
+	src/net.o src/outfd.o src/sig.o src/zcopy.o
+ROOM = src/line.o src/msgq.o src/room.o
 BINS = bin/chat-listen bin/chat-connect
 
 all: $(BINS)
 
-bin/chat-listen: src/chat-listen.o $(COMMON)
+bin/chat-listen: src/chat-listen.o $(COMMON) $(ROOM)
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) $(SAN) -o $@ src/chat-listen.o $(COMMON)
+	$(CC) $(LDFLAGS) $(SAN) -o $@ src/chat-listen.o $(COMMON) $(ROOM)
 
 bin/chat-connect: src/chat-connect.o $(COMMON)
 	@mkdir -p bin
@@ -36,7 +37,7 @@ bin/chat-connect: src/chat-connect.o $(COMMON)
 .c.o:
 	$(CC) $(WARN) $(DEFS) $(CPPFLAGS) $(CFLAGS) $(SAN) -c -o $@ $<
 
-$(COMMON) src/chat-listen.o src/chat-connect.o: src/*.h Makefile .build-flags
+$(COMMON) $(ROOM) src/chat-listen.o src/chat-connect.o: src/*.h Makefile .build-flags
 
 # rebuild everything when the flags change (e.g. SANITIZE=1 after a plain build)
 .build-flags: FORCE

@@ -204,6 +204,11 @@ peer_accept(struct session *s, int lfd)
 		return -1;
 	}
 	addr_format((struct sockaddr *)&sa, s->br->peer);
+	if (!acl_check(s->br->acl, (struct sockaddr *)&sa)) {
+		log_info("refused %s: not allowed", s->br->peer);
+		close(fd);
+		return -1;
+	}
 	log_info("connection from %s", s->br->peer);
 	peer_attach(s, fd);
 	return 0;

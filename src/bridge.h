@@ -2,6 +2,7 @@
 #ifndef BRIDGE_H
 #define BRIDGE_H
 
+#include "acl.h"
 #include "addr.h"
 #include "buf.h"
 #include "filter.h"
@@ -29,6 +30,7 @@ struct bridge {
 	long idle_ms;       /* -i: close after this long without traffic; -1: never */
 	struct filter *out_filter; /* what the peer sends, before stdout */
 	struct filter *in_filter;  /* what stdin gives, before the peer */
+	const struct acl *acl;     /* who may connect; NULL: everyone */
 	char peer[ADDR_STRLEN];    /* the peer, as logged */
 };
 

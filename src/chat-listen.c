@@ -19,6 +19,9 @@ static const char usage[] =
 "\n"
 "  -b, --bind ADDR          listen on ADDR only (default: every address)\n"
 "  -k, --keep-open          after a peer leaves, wait for the next\n"
+"      --allow ADDR[/BITS]  let in only matching peers (repeatable)\n"
+"      --deny ADDR[/BITS]   refuse matching peers; wins over --allow\n"
+"      --allow-file FILE    --allow for each address or CIDR in FILE\n"
 "      --room               host a chat room: many members, lines relayed\n"
 "      --name NAME          the host's name in the room (default: host)\n"
 "      --max-clients N      members at most (default 100, at most %d)\n"
@@ -63,8 +66,8 @@ check_room(const struct cli *c, int room, int keep_open, const char *name,
 }
 
 static int
-run_room(struct cli *c, const int *lfds, int n, const char *name,
-    long max_clients, long max_rate)
+run_room(struct cli *c, const int *lfds, int n, const struct acl *acl,
+    const char *name, long max_clients, long max_rate)
 {
 	struct room_opts o;
 
@@ -78,12 +81,16 @@ run_room(struct cli *c, const int *lfds, int n, const char *name,
 	o.max_rate = (int)max_rate;
 	o.idle_ms = c->idle_ms;
 	o.stamps = c->stamps;
+	o.acl = acl;
 	return room_run(&o);
 }
 
 static const struct option longopts[] = {
 	{ "bind", required_argument, NULL, 'b' },
 	{ "keep-open", no_argument, NULL, 'k' },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "deny", required_argument, NULL, OPT_DENY },
+	{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
 	{ "room", no_argument, NULL, OPT_ROOM },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
@@ -97,6 +104,7 @@ main(int argc, char **argv)
 {
 	struct bridge br;
 	struct cli cli;
+	struct acl acl;
 	const char *bind_addr = NULL, *port, *name = NULL;
 	char help[sizeof usage + 16];
 	long max_clients = ROOM_MAX_DEFAULT, max_rate = ROOM_RATE_DEFAULT;
@@ -107,6 +115,7 @@ main(int argc, char **argv)
 
 	log_init("chat-listen");
 	cli_init(&cli);
+	acl_init(&acl);
 	snprintf(help, sizeof help, usage, ROOM_MAX_LIMIT);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":b:k" CLI_SHORTOPTS, longopts,
@@ -116,6 +125,17 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'b': bind_addr = optarg; break;
 		case 'k': keep_open = 1; break;
+		case OPT_ALLOW:
+		case OPT_DENY:
+			if (acl_add(&acl, optarg, opt == OPT_DENY) < 0)
+				die_usage("invalid %s '%s': expected an IPv4 or IPv6 "
+				    "address, optionally /BITS", opt == OPT_DENY ?
+				    "--deny" : "--allow", optarg);
+			break;
+		case OPT_ALLOW_FILE:
+			if (acl_load(&acl, optarg, err, sizeof err) < 0)
+				die_usage("%s", err);
+			break;
 		case OPT_ROOM: room = 1; break;
 		case OPT_NAME: name = optarg; room_only = 1; break;
 		case OPT_MAX_CLIENTS:
@@ -149,22 +169,25 @@ main(int argc, char **argv)
 	    sizeof err);
 	if (n < 0) {
 		log_err("%s", err);
+		acl_free(&acl);
 		return 1;
 	}
 	for (i = 0; i < n; i++)
 		log_info("listening on %s", net_local(lfds[i], where));
 	if (room)
-		rc = run_room(&cli, lfds, n, name, max_clients, max_rate);
+		rc = run_room(&cli, lfds, n, &acl, name, max_clients, max_rate);
 	else {
 		memset(&br, 0, sizeof br);
 		br.sock = -1;
 		br.lfds = lfds;
 		br.nlfd = n;
 		br.keep_open = keep_open;
+		br.acl = &acl;
 		cli_bridge(&cli, &br);
 		rc = bridge_run(&br);
 	}
 	for (i = 0; i < n; i++)
 		close(lfds[i]);
+	acl_free(&acl);
 	return rc;
 }

@@ -507,7 +507,7 @@ room_accept(struct room *r, int lfd)
 			return;
 		}
 		addr_format((struct sockaddr *)&sa, addr);
-		if (r->o->admit && !r->o->admit(&sa))
+		if (!acl_check(r->o->acl, (struct sockaddr *)&sa))
 			refuse(fd, addr, "not allowed", NULL);
 		else if (r->count >= r->o->max_clients)
 			refuse(fd, addr, "room full", "* room full\n");

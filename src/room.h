@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <sys/select.h>
 
+#include "acl.h"
+
 #define ROOM_MAX_DEFAULT 100 /* --max-clients */
 #define ROOM_FD_RESERVE 16   /* descriptors kept for stdio, listeners, spare */
 #define ROOM_MAX_LIMIT (FD_SETSIZE - ROOM_FD_RESERVE) /* what select() holds */
@@ -20,7 +22,7 @@ struct room_opts {
 	int max_rate;     /* lines per second per member; 0: no limit */
 	long idle_ms;     /* drop members silent this long; -1: never */
 	int stamps;       /* -t: timestamps on the host's stdout */
-	int (*admit)(const void *sa); /* access control, or NULL: 1 lets in */
+	const struct acl *acl; /* who may come in; NULL: everyone */
 };
 
 /* Runs the room until it closes. Returns the exit status: 0 closed by the
