@@ -52,15 +52,40 @@ sanitize:
 bench: all
 	bench/run
 
+COMPDIR_BASH = $(PREFIX)/share/bash-completion/completions
+COMPDIR_ZSH = $(PREFIX)/share/zsh/site-functions
+COMPDIR_FISH = $(PREFIX)/share/fish/vendor_completions.d
+TOOLS = chat-listen chat-connect
+
+# fuzzing (libFuzzer, clang) and the analysers; scripts say what they need
+fuzz:
+	tests/fuzz/run
+
+lint:
+	tests/lint
+
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR)
-	cp -f $(BINS) $(DESTDIR)$(BINDIR)/
-	chmod 755 $(DESTDIR)$(BINDIR)/chat-listen $(DESTDIR)$(BINDIR)/chat-connect
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
+		$(DESTDIR)$(COMPDIR_BASH) $(DESTDIR)$(COMPDIR_ZSH) $(DESTDIR)$(COMPDIR_FISH)
+	cp -f $(BINS) bin/chat-tmux $(DESTDIR)$(BINDIR)/
+	for t in $(TOOLS) chat-tmux; do chmod 755 $(DESTDIR)$(BINDIR)/$$t; done
+	for t in $(TOOLS); do \
+		sed 's/@VERSION@/$(VERSION)/g' man/$$t.1 > $(DESTDIR)$(MANPREFIX)/man1/$$t.1; \
+		chmod 644 $(DESTDIR)$(MANPREFIX)/man1/$$t.1; \
+		cp -f completions/$$t.bash $(DESTDIR)$(COMPDIR_BASH)/$$t; \
+		cp -f completions/_$$t $(DESTDIR)$(COMPDIR_ZSH)/_$$t; \
+		cp -f completions/$$t.fish $(DESTDIR)$(COMPDIR_FISH)/$$t.fish; \
+	done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/chat-listen $(DESTDIR)$(BINDIR)/chat-connect
+	for t in $(TOOLS); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANPREFIX)/man1/$$t.1 \
+			$(DESTDIR)$(COMPDIR_BASH)/$$t $(DESTDIR)$(COMPDIR_ZSH)/_$$t \
+			$(DESTDIR)$(COMPDIR_FISH)/$$t.fish; \
+	done
+	rm -f $(DESTDIR)$(BINDIR)/chat-tmux
 
 clean:
 	rm -f $(BINS) src/*.o .build-flags
 
-.PHONY: all test sanitize bench install uninstall clean FORCE
+.PHONY: all test sanitize bench fuzz lint install uninstall clean FORCE

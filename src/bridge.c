@@ -403,7 +403,10 @@ bridge_run(struct bridge *br)
 		return 1;
 	}
 	s.out_flags = outfd_nonblock(br->out);
+	/* bigger pipes: fewer wakeups per byte on both sides */
 	zcopy_grow_pipe(br->out);
+	if (br->in >= 0)
+		zcopy_grow_pipe(br->in);
 	if (br->sock >= 0)
 		peer_attach(&s, br->sock);
 	rc = bridge_loop(&s);
