@@ -19,6 +19,7 @@
 #include "timeutil.h"
 
 #define QUEUE_MAX (256 * 1024) /* a member's pending output; past it: too slow */
+#define SNDBUF (64 * 1024)     /* per member socket; autotuning would allow MiBs */
 #define CLOSE_MS 2000          /* how long a kicked member may take to read its last lines */
 #define FLUSH_MS 1000          /* how long closing the room waits for queues */
 #define ESC_MAX (LINE_MAX_TEXT * FILTER_GROWTH + FILTER_SLACK)
@@ -219,6 +220,7 @@ static void
 member_join(struct room *r, int fd, const char *addr)
 {
 	struct member *m = calloc(1, sizeof *m);
+	int sndbuf = SNDBUF;
 	char *who;
 
 	if (!m) {
@@ -227,6 +229,8 @@ member_join(struct room *r, int fd, const char *addr)
 		return;
 	}
 	m->fd = fd;
+	/* the kernel's share of a slow member's backlog stays small too */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	snprintf(m->addr, sizeof m->addr, "%s", addr);
 	/* numbers are never reused; one taken by a /nick is skipped */
 	do {
