@@ -190,6 +190,18 @@ peer_detach(struct session *s, const char *why)
 	s->up.bytes = s->down.bytes = 0;
 }
 
+static void
+close_listeners(struct bridge *br)
+{
+	int i;
+
+	for (i = 0; i < br->nlfd; i++) {
+		close(br->lfds[i]);
+		br->lfds[i] = -1;
+	}
+	br->nlfd = 0;
+}
+
 /* A listener is readable: take one peer. Returns 0, or -1 if none came. */
 static int
 peer_accept(struct session *s, int lfd)
@@ -211,6 +223,9 @@ peer_accept(struct session *s, int lfd)
 	}
 	log_info("connection from %s", s->br->peer);
 	peer_attach(s, fd);
+	/* one peer only: later ones are refused, as with nc */
+	if (!s->br->keep_open)
+		close_listeners(s->br);
 	return 0;
 }
 

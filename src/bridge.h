@@ -23,7 +23,7 @@ struct bridge {
 	int in;             /* stdin, or -1 with -d */
 	int out;            /* stdout */
 	int sock;           /* the peer, or -1 while waiting for one */
-	const int *lfds;    /* listening sockets (chat-listen), or NULL */
+	int *lfds;          /* listening sockets (chat-listen), or NULL; -1 once closed */
 	int nlfd;
 	int keep_open;      /* -k: after a peer, wait for the next */
 	long quit_ms;       /* -q: quit this long after stdin is sent; -1: never */

@@ -187,7 +187,8 @@ main(int argc, char **argv)
 		rc = bridge_run(&br);
 	}
 	for (i = 0; i < n; i++)
-		close(lfds[i]);
+		if (lfds[i] >= 0)
+			close(lfds[i]);
 	acl_free(&acl);
 	return rc;
 }

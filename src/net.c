@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/select.h>
@@ -16,6 +17,15 @@
 
 #define RETRY_FIRST_MS 50  /* first pause between refused connects */
 #define RETRY_MAX_MS 1000  /* the pause doubles up to this */
+
+/* Chat is interactive: a short line goes out now, not after an ACK. */
+static void
+nodelay(int fd)
+{
+	int on = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
 
 int
 net_nonblock(int fd)
@@ -185,6 +195,7 @@ net_accept(int lfd, struct sockaddr_storage *sa)
 		errno = EMFILE;
 		return -1;
 	}
+	nodelay(fd);
 	return fd;
 }
 
@@ -206,8 +217,10 @@ connect_one(struct addrinfo *ai, long wait_ms)
 	}
 	if (net_nonblock(fd) < 0)
 		goto fail;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+		nodelay(fd);
 		return fd;
+	}
 	if (errno != EINPROGRESS)
 		goto fail;
 	for (;;) {
@@ -228,8 +241,10 @@ connect_one(struct addrinfo *ai, long wait_ms)
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 		goto fail;
-	if (soerr == 0)
+	if (soerr == 0) {
+		nodelay(fd);
 		return fd;
+	}
 	errno = soerr;
 fail:
 	save = errno;
