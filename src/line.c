@@ -98,7 +98,7 @@ static const struct {
 };
 
 void
-cmd_parse(const char *line, size_t len, struct cmd *c)
+cmd_parse(const char *line, size_t len, int host, struct cmd *c)
 {
 	size_t w, i;
 
@@ -120,7 +120,8 @@ cmd_parse(const char *line, size_t len, struct cmd *c)
 	c->arglen = w;
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strlen(commands[i].word) == w - 1 &&
-		    strncasecmp(line + 1, commands[i].word, w - 1) == 0) {
+		    strncasecmp(line + 1, commands[i].word, w - 1) == 0 &&
+		    (host || commands[i].kind != CMD_KICK)) {
 			c->kind = commands[i].kind;
 			break;
 		}

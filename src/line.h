@@ -39,9 +39,9 @@ struct cmd {
 	size_t arglen;
 };
 
-/* Parses one line as the room reads it. Never fails: anything that is
- * not a command is text. */
-void cmd_parse(const char *line, size_t len, struct cmd *c);
+/* Parses one line as the room reads it, from the host (host set) or a
+ * member, who has no /kick. Never fails: anything not a command is text. */
+void cmd_parse(const char *line, size_t len, int host, struct cmd *c);
 /* 1 if s (len bytes) is a valid nick: 1-32 of A-Z a-z 0-9 _ - . */
 int name_valid(const char *s, size_t len);
 

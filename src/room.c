@@ -366,9 +366,7 @@ room_line(struct room *r, struct member *m, const char *line, size_t len)
 	struct cmd c;
 	char *who;
 
-	cmd_parse(line, len, &c);
-	if (m && c.kind == CMD_KICK)
-		c.kind = CMD_UNKNOWN; /* only the host kicks */
+	cmd_parse(line, len, m == NULL, &c);
 	if (m && c.kind != CMD_EMPTY && !rate_ok(r, m))
 		return;
 	if (m)
