@@ -57,6 +57,17 @@ acl_add(struct acl *a, const char *spec, int deny)
 	return 0;
 }
 
+/* Skips the rest of a line that did not fit; returns 1 if there was any. */
+static int
+skip_rest(FILE *f)
+{
+	int c, more = 0;
+
+	while ((c = getc(f)) != EOF && c != '\n')
+		more = 1;
+	return more;
+}
+
 int
 acl_load(struct acl *a, const char *path, char *err, size_t errlen)
 {
@@ -70,8 +81,19 @@ acl_load(struct acl *a, const char *path, char *err, size_t errlen)
 	}
 	/* a file with no rule still means: only what it lists gets in */
 	a->allows = 1;
-	while (fgets(line, sizeof line, f)) {
+	for (;;) {
+		line[sizeof line - 1] = 1; /* fgets sets it to 0 when line fills */
+		if (!fgets(line, sizeof line, f))
+			break;
 		lineno++;
+		/* past the buffer a line may only go on inside a comment */
+		if (line[sizeof line - 1] == '\0' &&
+		    line[sizeof line - 2] != '\n' && skip_rest(f) &&
+		    !strchr(line, '#')) {
+			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+			fclose(f);
+			return -1;
+		}
 		if ((p = strchr(line, '#')))
 			*p = '\0';
 		for (p = line; *p == ' ' || *p == '\t'; p++)

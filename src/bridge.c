@@ -280,8 +280,8 @@ session_check(struct session *s)
 	if (s->quit_at >= 0 && now >= s->quit_at)
 		return SESSION_QUIT;
 	if (s->idle_at >= 0 && now >= s->idle_at) {
-		log_info("%s idle for %ld s, closing", br->peer,
-		    br->idle_ms / 1000);
+		log_info("%s idle for %g s, closing", br->peer,
+		    br->idle_ms / 1000.0);
 		return SESSION_END;
 	}
 	return GO_ON;

@@ -31,7 +31,7 @@ struct member {
 	char addr[ADDR_STRLEN];
 	struct linebuf in;
 	struct msgq out;
-	int closing;                /* kicked: close once out is written */
+	int closing;                /* kicked or left: close once out is written */
 	int dead;                   /* gone: freed at the end of the pass */
 	long close_at;              /* when closing gives up waiting */
 	long heard_at;              /* its last line, for -i */
@@ -57,7 +57,7 @@ struct room {
 /* ---- output ---- */
 
 static void
-member_drop(struct room *r, struct member *m, const char *why);
+member_leave(struct room *r, struct member *m, const char *why, int linger);
 
 /* Queues msg for m; a member that cannot keep up is dropped. */
 static void
@@ -66,7 +66,7 @@ send_to(struct room *r, struct member *m, struct msg *msg)
 	if (m->dead || m->closing)
 		return;
 	if (m->out.bytes + msg->len > QUEUE_MAX || msgq_push(&m->out, msg) < 0)
-		member_drop(r, m, " (too slow)");
+		member_leave(r, m, " (too slow)", 0);
 }
 
 /* To the host's stdout, with a timestamp under -t. */
@@ -206,14 +206,20 @@ who_list(struct room *r)
 
 /* ---- members ---- */
 
+/* m leaves, announced once. With linger it still gets what is queued for
+ * it (CLOSE_MS at most); otherwise it is closed at the end of the pass. */
 static void
-member_drop(struct room *r, struct member *m, const char *why)
+member_leave(struct room *r, struct member *m, const char *why, int linger)
 {
-	if (m->dead)
+	if (m->dead || m->closing) {
+		m->dead |= !linger;
 		return;
-	m->dead = 1;
+	}
 	log_info("%s disconnected%s", m->name, why);
 	broadcast(r, m, notice("%s left%s", m->name, why), 1);
+	m->closing = linger;
+	m->dead = !linger;
+	m->close_at = now_ms() + CLOSE_MS;
 }
 
 static void
@@ -390,7 +396,7 @@ room_line(struct room *r, struct member *m, const char *line, size_t len)
 		break;
 	case CMD_QUIT:
 		if (m)
-			member_drop(r, m, "");
+			member_leave(r, m, "", 1);
 		else
 			r->closed = 1;
 		break;
@@ -420,14 +426,15 @@ member_read(struct room *r, struct member *m)
 		return;
 	if (n > 0)
 		line_added(&m->in, (size_t)n);
-	while (!m->dead && line_next(&m->in, &line, &len))
+	while (!m->dead && !m->closing && line_next(&m->in, &line, &len))
 		room_line(r, m, line, len);
-	if (n > 0 || m->dead)
+	if (n > 0 || m->dead || m->closing)
 		return;
 	/* gone: its last line without a newline still counts */
-	if (line_rest(&m->in, &line, &len))
+	if (n == 0 && line_rest(&m->in, &line, &len))
 		room_line(r, m, line, len);
-	member_drop(r, m, "");
+	/* at end of input it may still read what is queued for it */
+	member_leave(r, m, "", n == 0);
 }
 
 static void
@@ -463,7 +470,7 @@ member_write(struct room *r, struct member *m)
 {
 	if (msgq_write(&m->out, m->fd) < 0 && errno != EAGAIN &&
 	    errno != EWOULDBLOCK)
-		member_drop(r, m, "");
+		member_leave(r, m, "", 0);
 }
 
 /* ---- admission ---- */
@@ -565,7 +572,7 @@ check_timers(struct room *r)
 			m->dead = 1;
 		else if (!m->closing && r->o->idle_ms >= 0 &&
 		    now >= m->heard_at + r->o->idle_ms)
-			member_drop(r, m, " (idle)");
+			member_leave(r, m, " (idle)", 1);
 	}
 }
 

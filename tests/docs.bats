@@ -1,0 +1,362 @@
+#!/usr/bin/env bats
+# shellcheck shell=bash
+# bats: @test bodies run in subshells (SC2030/SC2031); run sets $stderr and
+# $stderr_lines (SC2154); `load` hides test_helper.bash's variables (SC2153).
+# shellcheck disable=SC2030,SC2031,SC2153,SC2154
+# The documentation side: man pages and shell completions agree with
+# --help, lint clean, complete what they should, and install/uninstall.
+
+load test_helper
+
+# the helper's teardown, run after this file's own cleanup
+eval "helper_$(declare -f teardown)"
+teardown() {
+	if [ -n "${ZSOCK:-}" ]; then
+		tmux -L "$ZSOCK" kill-server 2>/dev/null || true
+		# tmux leaves its socket file behind
+		rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$ZSOCK"
+	fi
+	helper_teardown
+}
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+TOOLS=(chat-listen chat-connect)
+
+# help_opts PROG: every option PROG --help lists, short and long, one a
+# line (taken from the option column: the text before two blanks).
+help_opts() {
+	"$1" --help | awk '
+		/^ +-/ {
+			sub(/^ +/, "")
+			split($0, col, "  ")
+			n = split(col[1], w, /[ ,]+/)
+			for (i = 1; i <= n; i++) {
+				if (w[i] !~ /^-/)
+					continue
+				sub(/[=[].*/, "", w[i])
+				print w[i]
+			}
+		}'
+}
+
+# has_opt OPT FILE: OPT appears in FILE as a whole option word.
+has_opt() {
+	grep -qE -- "(^|[^-[:alnum:]])${1}([^-[:alnum:]]|\$)" "$2"
+}
+
+# fish_has_opt OPT FILE: a `complete` line of FILE declares OPT
+# (-s X for -X, -l NAME for --NAME).
+fish_has_opt() {
+	case $1 in
+	--*) grep -qE -- "^complete .*-l ${1#--}( |\$)" "$2" ;;
+	-*) grep -qE -- "^complete .*-s ${1#-}( |\$)" "$2" ;;
+	esac
+}
+
+# man_has_item OPT PAGE: the mdoc source PAGE has a list entry (.It)
+# for OPT, as `Fl X` for -X or `Fl -NAME` for --NAME.
+man_has_item() {
+	grep -qE -- "^\.It (.* )?Fl ${1#-}( |\$)" "$2"
+}
+
+# man_text PAGE: the page rendered as plain text (mandoc, else groff).
+man_text() {
+	if command -v mandoc >/dev/null 2>&1; then
+		mandoc -T ascii "$1"
+	elif command -v groff >/dev/null 2>&1; then
+		groff -mandoc -Tascii -P-cbou "$1" 2>/dev/null
+	else
+		return 1
+	fi | sed 's/.\x08//g'
+}
+
+# bash_complete FILE FUNC LINE: what FUNC puts in COMPREPLY for LINE, the
+# cursor at its end, one a line; in a bash without bash-completion unless
+# BASH_COMPLETION names its main script.
+bash_complete() {
+	bash --norc --noprofile -c '
+		if [ -n "${BASH_COMPLETION:-}" ]; then . "$BASH_COMPLETION"; fi
+		. "$1" || exit 1
+		COMP_LINE=$3
+		COMP_POINT=${#3}
+		read -r -a COMP_WORDS <<<"$3"
+		if [[ $3 == *[[:blank:]] ]]; then COMP_WORDS+=(""); fi
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMP_TYPE=9
+		COMPREPLY=()
+		"$2" "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" \
+			"${COMP_WORDS[COMP_CWORD - 1]}" || exit 1
+		if [ "${#COMPREPLY[@]}" -gt 0 ]; then printf "%s\n" "${COMPREPLY[@]}"; fi
+	' _ "$@" </dev/null
+}
+
+# complete_listen LINE / complete_connect LINE
+complete_listen() {
+	bash_complete "$ROOT/completions/chat-listen.bash" _chat_listen "$1"
+}
+complete_connect() {
+	bash_complete "$ROOT/completions/chat-connect.bash" _chat_connect "$1"
+}
+
+# assert_lines_include LINES WORD...: every WORD is one of LINES.
+assert_lines_include() {
+	local lines=$1 w missing=()
+	shift
+	for w in "$@"; do
+		grep -qxF -- "$w" <<<"$lines" || missing+=("$w")
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		echo "missing: ${missing[*]}; got:" >&2
+		printf '%s\n' "$lines" >&2
+		return 1
+	fi
+}
+
+# same_set A B: the lines of A and of B are the same set.
+same_set() {
+	local a b
+	a=$(sort -u <<<"$1")
+	b=$(sort -u <<<"$2")
+	if [ "$a" != "$b" ]; then
+		diff <(printf '%s\n' "$a") <(printf '%s\n' "$b") >&2 || true
+		return 1
+	fi
+}
+
+@test "docs: every --help option is in the man page and in all three completions" {
+	local prog opts o missing=() page
+	for prog in "${TOOLS[@]}"; do
+		opts=$(help_opts "$prog")
+		# a broken parse must not pass for an empty list
+		[ "$(wc -l <<<"$opts")" -ge 10 ] || {
+			echo "$prog: only parsed [$opts] from --help" >&2
+			return 1
+		}
+		page="$T/$prog.txt"
+		if man_text "$ROOT/man/$prog.1" >"$page"; then :; else
+			# no formatter: look for the option in the source, as mdoc writes it
+			sed -E 's/Fl -/--/g; s/Fl ([[:alnum:]])/-\1/g' "$ROOT/man/$prog.1" >"$page"
+		fi
+		for o in $opts; do
+			has_opt "$o" "$page" || missing+=("man/$prog.1:$o")
+			man_has_item "$o" "$ROOT/man/$prog.1" ||
+				missing+=("man/$prog.1 (.It entry):$o")
+			has_opt "$o" "$ROOT/completions/$prog.bash" ||
+				missing+=("completions/$prog.bash:$o")
+			has_opt "$o" "$ROOT/completions/_$prog" ||
+				missing+=("completions/_$prog:$o")
+			fish_has_opt "$o" "$ROOT/completions/$prog.fish" ||
+				missing+=("completions/$prog.fish:$o")
+		done
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		printf 'not documented: %s\n' "${missing[@]}" >&2
+		return 1
+	fi
+}
+
+@test "docs: bash completion offers exactly the options --help lists" {
+	local prog
+	for prog in "${TOOLS[@]}"; do
+		run bash_complete "$ROOT/completions/$prog.bash" "_${prog//-/_}" "$prog -"
+		assert_eq "$status" 0 "status of the $prog completion"
+		same_set "$output" "$(help_opts "$prog")"
+	done
+}
+
+@test "docs: man pages pass mandoc -T lint -W warning" {
+	need mandoc
+	run mandoc -T lint -W warning "$ROOT/man/chat-listen.1" "$ROOT/man/chat-connect.1"
+	assert_eq "$output" "" "mandoc lint output"
+	assert_eq "$status" 0 "mandoc lint status"
+}
+
+@test "docs: man pages pass groff -ww -z -mandoc" {
+	need groff
+	local p
+	for p in chat-listen chat-connect; do
+		run groff -ww -z -mandoc "$ROOT/man/$p.1"
+		assert_eq "$output" "" "groff warnings for $p.1"
+		assert_eq "$status" 0 "groff status for $p.1"
+	done
+}
+
+@test "docs: man pages carry @VERSION@ for make install to stamp" {
+	grep -q '^\.Os .*@VERSION@' "$ROOT/man/chat-listen.1"
+	grep -q '^\.Os .*@VERSION@' "$ROOT/man/chat-connect.1"
+}
+
+@test "bash completion: long options, values, operands" {
+	run complete_listen "chat-listen --ke"
+	assert_eq "$output" "--keep-open" "chat-listen --ke"
+
+	run complete_connect "chat-connect -"
+	assert_lines_include "$output" --retry --wait -w --help
+
+	run complete_listen "chat-listen --bind "
+	assert_lines_include "$output" 127.0.0.1 ::1 0.0.0.0 ::
+
+	# the value of a short option, also at the end of a cluster
+	run complete_listen "chat-listen -tb 127"
+	assert_eq "$output" "127.0.0.1" "chat-listen -tb 127"
+
+	# --bind=VALUE: readline replaces what follows the =
+	run complete_listen "chat-listen --bind=127"
+	assert_eq "$output" "127.0.0.1" "chat-listen --bind=127"
+
+	# seconds and counts: nothing to offer
+	run complete_listen "chat-listen -q "
+	assert_eq "$output" "" "chat-listen -q"
+	run complete_connect "chat-connect --retry "
+	assert_eq "$output" "" "chat-connect --retry"
+
+	# an option's value is not an operand; no options after --
+	run complete_connect "chat-connect -w 5 --re"
+	assert_eq "$output" "--retry" "chat-connect -w 5 --re"
+	run complete_listen "chat-listen -- --ke"
+	assert_eq "$output" "" "chat-listen -- --ke"
+}
+
+@test "bash completion: --allow-file completes files" {
+	: >"$T/acl.list"
+	mkdir "$T/acl.d"
+	run complete_listen "chat-listen --allow-file $T/acl."
+	assert_lines_include "$output" "$T/acl.list" "$T/acl.d"
+	run complete_listen "chat-listen --room --allow-file=$T/acl.l"
+	assert_eq "$output" "$T/acl.list" "--allow-file=$T/acl.l"
+}
+
+@test "bash completion: HOST from /etc/hosts, PORT services" {
+	grep -qE '^[^#]*[[:space:]]localhost([[:space:]]|$)' /etc/hosts 2>/dev/null ||
+		skip "/etc/hosts does not list localhost"
+	run complete_connect "chat-connect -t localh"
+	assert_lines_include "$output" localhost
+	if grep -qE '^http[[:space:]]+80/tcp' /etc/services 2>/dev/null; then
+		run complete_connect "chat-connect localhost htt"
+		assert_lines_include "$output" http
+	fi
+	# after HOST and PORT there is nothing left to complete
+	run complete_connect "chat-connect localhost 80 "
+	assert_eq "$output" "" "after HOST PORT"
+}
+
+@test "bash completion: works with bash-completion loaded too" {
+	local main=/usr/share/bash-completion/bash_completion
+	[ -r "$main" ] || skip "bash-completion not installed"
+	BASH_COMPLETION=$main run complete_listen "chat-listen --ke"
+	assert_eq "$output" "--keep-open" "chat-listen --ke"
+	: >"$T/acl.list"
+	BASH_COMPLETION=$main run complete_listen "chat-listen --allow-file $T/acl.l"
+	assert_lines_include "$output" "$T/acl.list"
+	BASH_COMPLETION=$main run complete_connect "chat-connect -"
+	assert_lines_include "$output" --retry
+}
+
+@test "zsh completions parse (zsh -n)" {
+	need zsh
+	run zsh -n "$ROOT/completions/_chat-listen"
+	assert_eq "$status:$output" "0:" "zsh -n _chat-listen"
+	run zsh -n "$ROOT/completions/_chat-connect"
+	assert_eq "$status:$output" "0:" "zsh -n _chat-connect"
+	head -n1 "$ROOT/completions/_chat-listen" | grep -qx '#compdef chat-listen'
+	head -n1 "$ROOT/completions/_chat-connect" | grep -qx '#compdef chat-connect'
+}
+
+# fish_complete FILE LINE: the candidates fish offers for LINE once FILE
+# is loaded, one a line, without their descriptions.
+fish_complete() {
+	# shellcheck disable=SC2016 # fish code, not shell
+	fish --no-config -c 'source $argv[1]; and complete -C $argv[2]' "$1" "$2" |
+		cut -f1
+}
+
+# zsh_screen: the zsh pane's text.
+zsh_screen() {
+	tmux -L "$ZSOCK" capture-pane -p -J -t zc
+}
+
+zsh_screen_has() {
+	zsh_screen | grep -qF -- "$1"
+}
+
+@test "zsh completion: really completes in an interactive zsh (under tmux)" {
+	need zsh tmux
+	ZSOCK=chatzsh$$-$BATS_TEST_NUMBER
+	mkdir "$T/zhome"
+	tmux -L "$ZSOCK" -f /dev/null new-session -d -s zc -x 200 -y 50 \
+		env HOME="$T/zhome" ZDOTDIR="$T/zhome" zsh -f -i 3>&-
+	# READ''Y: the typed line does not show what the output line shows
+	tmux -L "$ZSOCK" send-keys -t zc "PS1='zsh%% '; fpath=($ROOT/completions \$fpath); autoload -Uz compinit; compinit -u -D; echo READ''Y" Enter
+	wait_for zsh_screen_has READY
+	tmux -L "$ZSOCK" send-keys -t zc 'chat-listen --ke' Tab
+	wait_for zsh_screen_has 'chat-listen --keep-open'
+	tmux -L "$ZSOCK" send-keys -t zc C-u 'chat-listen --bind ' Tab Tab
+	wait_for zsh_screen_has '::1'
+	zsh_screen_has 127.0.0.1
+	tmux -L "$ZSOCK" send-keys -t zc C-u 'chat-connect --re' Tab
+	wait_for zsh_screen_has 'chat-connect --retry'
+	if zsh_screen | grep -E 'parse error|command not found|_arguments:' >&2; then
+		return 1
+	fi
+}
+
+@test "fish completions parse, and complete options and values" {
+	need fish
+	local prog
+	for prog in "${TOOLS[@]}"; do
+		run fish --no-execute "$ROOT/completions/$prog.fish"
+		assert_eq "$status:$output" "0:" "fish --no-execute $prog.fish"
+		# offered for "-": exactly the options --help lists
+		run fish_complete "$ROOT/completions/$prog.fish" "$prog -"
+		assert_eq "$status" 0 "fish complete -C for $prog"
+		same_set "$output" "$(help_opts "$prog")"
+	done
+	run fish_complete "$ROOT/completions/chat-listen.fish" "chat-listen --bind "
+	assert_lines_include "$output" 127.0.0.1 ::1 0.0.0.0 ::
+	run fish_complete "$ROOT/completions/chat-connect.fish" "chat-connect --re"
+	assert_eq "$output" "--retry" "fish: chat-connect --re"
+}
+
+@test "make install DESTDIR= PREFIX=/usr puts every file in place; uninstall removes them" {
+	local d="$T/root" version f p
+	version=$(sed -n 's/^VERSION *= *//p' "$ROOT/Makefile")
+	[ -n "$version" ]
+	run make -s -C "$ROOT" install DESTDIR="$d" PREFIX=/usr
+	assert_eq "$status" 0 "make install status (output: $output)"
+	for p in chat-listen chat-connect chat-tmux; do
+		[ -x "$d/usr/bin/$p" ] || {
+			echo "missing or not executable: /usr/bin/$p" >&2
+			return 1
+		}
+	done
+	for p in "${TOOLS[@]}"; do
+		for f in "usr/share/man/man1/$p.1" \
+			"usr/share/bash-completion/completions/$p" \
+			"usr/share/zsh/site-functions/_$p" \
+			"usr/share/fish/vendor_completions.d/$p.fish"; do
+			[ -s "$d/$f" ] || {
+				echo "missing: /$f" >&2
+				return 1
+			}
+		done
+		f="$d/usr/share/man/man1/$p.1"
+		if grep -n '@VERSION@' "$f" >&2; then
+			echo "$f: @VERSION@ left" >&2
+			return 1
+		fi
+		grep -qF "$version" "$f"
+		cmp -s "$ROOT/completions/$p.bash" "$d/usr/share/bash-completion/completions/$p"
+		if command -v mandoc >/dev/null 2>&1; then
+			run mandoc -T lint -W warning "$f"
+			assert_eq "$output" "" "mandoc lint of the installed $p.1"
+		fi
+	done
+	# the installed chat-tmux runs
+	run "$d/usr/bin/chat-tmux" --help
+	assert_eq "$status" 0 "installed chat-tmux --help"
+
+	run make -s -C "$ROOT" uninstall DESTDIR="$d" PREFIX=/usr
+	assert_eq "$status" 0 "make uninstall status (output: $output)"
+	run find "$d" \( -type f -o -type l \)
+	assert_eq "$output" "" "files left after uninstall"
+}
