@@ -455,3 +455,15 @@ openbsd_nc() {
 	assert_same "$T/conn.in" "$T/socat.out"
 	assert_same "$T/socat.in" "$T/conn.out"
 }
+
+@test "without -k, once the peer is in, a second client is refused at once (as nc)" {
+	hold_pipe lin
+	L_IN=$REPLY start_listener
+	hold_pipe cin
+	C_IN=$REPLY start_connect 127.0.0.1 "$PORT"
+	wait_file_contains "$T/listen.err" 'connection from'
+	run_t 5 chat-connect 127.0.0.1 "$PORT"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"port $PORT: Connection refused"* ]]
+	expect_alive "$LPID"
+}
