@@ -233,18 +233,11 @@ peer_accept(struct session *s, int lfd)
 static struct timeval *
 next_timeout(const struct session *s, struct timeval *tv)
 {
-	long at = s->quit_at, left;
+	long at = s->quit_at;
 
 	if (s->idle_at >= 0 && (at < 0 || s->idle_at < at))
 		at = s->idle_at;
-	if (at < 0)
-		return NULL;
-	left = at - now_ms();
-	if (left < 0)
-		left = 0;
-	tv->tv_sec = left / 1000;
-	tv->tv_usec = (left % 1000) * 1000;
-	return tv;
+	return timeout_until(at, tv);
 }
 
 static void

@@ -27,6 +27,16 @@ enum {
 	{ "help", no_argument, NULL, OPT_HELP }, \
 	{ "version", no_argument, NULL, OPT_VERSION }
 #define CLI_SHORTOPTS "q:i:46dtCv"
+/* Their lines in each main's --help. */
+#define CLI_USAGE \
+"  -q, --quit-after SECS    after stdin ends, quit at most SECS later\n" \
+"  -i, --idle-timeout SECS  close after SECS without traffic\n" \
+"  -4, --ipv4               IPv4 only\n" \
+"  -6, --ipv6               IPv6 only\n" \
+"  -d, --no-stdin           never read stdin\n" \
+"  -t, --timestamps         prefix each received line with [HH:MM:SS]\n" \
+"  -C, --crlf               send line ends as CRLF\n" \
+"      --raw                to a terminal too, print bytes as they come\n"
 
 struct cli {
 	int family;     /* -4, -6: AF_INET, AF_INET6; else AF_UNSPEC */

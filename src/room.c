@@ -539,7 +539,7 @@ watch(int fd, fd_set *set, int *maxfd)
 static struct timeval *
 next_timeout(struct room *r, struct timeval *tv)
 {
-	long at = -1, t, left;
+	long at = -1, t;
 	struct member *m;
 
 	for (m = r->head; m; m = m->next) {
@@ -548,14 +548,7 @@ next_timeout(struct room *r, struct timeval *tv)
 		if (t >= 0 && (at < 0 || t < at))
 			at = t;
 	}
-	if (at < 0)
-		return NULL;
-	left = at - now_ms();
-	if (left < 0)
-		left = 0;
-	tv->tv_sec = left / 1000;
-	tv->tv_usec = (left % 1000) * 1000;
-	return tv;
+	return timeout_until(at, tv);
 }
 
 /* Kicked members whose last lines are out, or whose time is up, and -i. */
