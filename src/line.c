@@ -7,6 +7,7 @@ void
 line_init(struct linebuf *lb)
 {
 	lb->len = lb->start = lb->scan = 0;
+	lb->piece = lb->split = 0;
 }
 
 char *
@@ -29,12 +30,14 @@ line_added(struct linebuf *lb, size_t n)
 }
 
 static void
-emit(struct linebuf *lb, size_t end, size_t next, const char **text,
-    size_t *len)
+emit(struct linebuf *lb, size_t end, size_t next, int split,
+    const char **text, size_t *len)
 {
 	*text = lb->data + lb->start;
 	*len = end - lb->start;
 	lb->start = lb->scan = next;
+	lb->piece = lb->split;
+	lb->split = split;
 }
 
 int
@@ -47,7 +50,7 @@ line_next(struct linebuf *lb, const char **text, size_t *len)
 		end = (size_t)(lf - lb->data);
 		/* a CR right before the LF is part of the line end */
 		emit(lb, end > lb->start && lb->data[end - 1] == '\r' ? end - 1 :
-		    end, end + 1, text, len);
+		    end, end + 1, 0, text, len);
 		return 1;
 	}
 	lb->scan = lb->len;
@@ -57,7 +60,7 @@ line_next(struct linebuf *lb, const char **text, size_t *len)
 	end = lb->start + LINE_MAX_TEXT;
 	if (lb->data[end - 1] == '\r')
 		end--;
-	emit(lb, end, end, text, len);
+	emit(lb, end, end, 1, text, len);
 	return 1;
 }
 
@@ -68,7 +71,7 @@ line_rest(struct linebuf *lb, const char **text, size_t *len)
 		return 1;
 	if (lb->len == lb->start)
 		return 0;
-	emit(lb, lb->len, lb->len, text, len);
+	emit(lb, lb->len, lb->len, 0, text, len);
 	return 1;
 }
 

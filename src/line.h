@@ -13,6 +13,8 @@ struct linebuf {
 	size_t len;    /* bytes held */
 	size_t start;  /* where the next line starts */
 	size_t scan;   /* bytes before this hold no LF */
+	int piece;     /* the last line given continues a line that was split */
+	int split;     /* the last line given was cut at LINE_MAX_TEXT */
 };
 
 void line_init(struct linebuf *lb);
@@ -20,8 +22,9 @@ void line_init(struct linebuf *lb);
 char *line_space(struct linebuf *lb, size_t *room);
 void line_added(struct linebuf *lb, size_t n);
 /* The next complete line, its LF and a CR before it cut off; a full
- * buffer gives its first LINE_MAX_TEXT bytes. Returns 1 with text and len
- * set, or 0 when no whole line is held. */
+ * buffer gives its first LINE_MAX_TEXT bytes, and the line after such a
+ * piece has lb->piece set (it is text, whatever it starts with). Returns 1
+ * with text and len set, or 0 when no whole line is held. */
 int line_next(struct linebuf *lb, const char **text, size_t *len);
 /* At end of input: what is left, as one last line. Returns 1 or 0 as line_next. */
 int line_rest(struct linebuf *lb, const char **text, size_t *len);

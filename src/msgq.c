@@ -6,7 +6,7 @@
 
 #include "msgq.h"
 
-#define MSGQ_IOV 64 /* messages per writev(); well below any IOV_MAX */
+#define MSGQ_IOV 512 /* messages per writev(); Linux and the BSDs allow 1024 */
 
 struct msg *
 msg_alloc(size_t len)

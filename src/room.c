@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -225,7 +226,8 @@ member_leave(struct room *r, struct member *m, const char *why, int linger)
 static void
 member_join(struct room *r, int fd, const char *addr)
 {
-	struct member *m = calloc(1, sizeof *m);
+	/* not calloc: the line buffer's pages stay untouched until used */
+	struct member *m = malloc(sizeof *m);
 	int sndbuf = SNDBUF;
 	char *who;
 
@@ -234,6 +236,8 @@ member_join(struct room *r, int fd, const char *addr)
 		close(fd);
 		return;
 	}
+	memset(m, 0, offsetof(struct member, in));
+	memset(&m->out, 0, sizeof *m - offsetof(struct member, out));
 	m->fd = fd;
 	/* the kernel's share of a slow member's backlog stays small too */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
@@ -367,12 +371,19 @@ cmd_help(struct room *r, struct member *m)
 }
 
 static void
-room_line(struct room *r, struct member *m, const char *line, size_t len)
+room_line(struct room *r, struct member *m, const char *line, size_t len,
+    int piece)
 {
 	struct cmd c;
 	char *who;
 
 	cmd_parse(line, len, m == NULL, &c);
+	/* the rest of a split line is text, even if it starts with '/' */
+	if (piece && len > 0) {
+		c.kind = CMD_TEXT;
+		c.arg = line;
+		c.arglen = len;
+	}
 	if (m && c.kind != CMD_EMPTY && !rate_ok(r, m))
 		return;
 	if (m)
@@ -427,12 +438,12 @@ member_read(struct room *r, struct member *m)
 	if (n > 0)
 		line_added(&m->in, (size_t)n);
 	while (!m->dead && !m->closing && line_next(&m->in, &line, &len))
-		room_line(r, m, line, len);
+		room_line(r, m, line, len, m->in.piece);
 	if (n > 0 || m->dead || m->closing)
 		return;
 	/* gone: its last line without a newline still counts */
 	if (n == 0 && line_rest(&m->in, &line, &len))
-		room_line(r, m, line, len);
+		room_line(r, m, line, len, m->in.piece);
 	/* at end of input it may still read what is queued for it */
 	member_leave(r, m, "", n == 0);
 }
@@ -453,13 +464,13 @@ host_read(struct room *r)
 	if (n > 0)
 		line_added(&r->hostin, (size_t)n);
 	while (!r->closed && line_next(&r->hostin, &line, &len))
-		room_line(r, NULL, line, len);
+		room_line(r, NULL, line, len, r->hostin.piece);
 	if (n > 0 || r->closed)
 		return;
 	if (n < 0)
 		log_err("read from stdin: %s", strerror(errno));
 	if (line_rest(&r->hostin, &line, &len))
-		room_line(r, NULL, line, len);
+		room_line(r, NULL, line, len, r->hostin.piece);
 	/* the host's end of input closes the room */
 	r->closed = 1;
 }
