@@ -18,9 +18,10 @@ addr_parse_num(const char *s, long lo, long hi, long *out)
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
 			return -1;
-		v = v * 10 + (*s - '0');
-		if (v > hi)
+		/* past hi? asked before v * 10 could overflow */
+		if (v > hi / 10 || v * 10 > hi - (*s - '0'))
 			return -1;
+		v = v * 10 + (*s - '0');
 	}
 	if (v < lo)
 		return -1;

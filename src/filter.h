@@ -8,7 +8,8 @@
 
 #define FILTER_SAFE  1 /* show control bytes and bad UTF-8, don't obey them */
 #define FILTER_STAMP 2 /* "[HH:MM:SS] " at the start of each line */
-#define FILTER_CRLF  4 /* LF -> CRLF, unless a CR is already there */
+#define FILTER_CRLF  4 /* LF -> CRLF, unless a CR is already there; for
+                          * what we send, so never with FILTER_SAFE */
 
 /* Most bytes filter_apply writes per input byte, and at most in addition. */
 #define FILTER_GROWTH 16

@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# Variables the helpers set (PORT, LPID, CPID, ...) and bats' own:
+# shellcheck disable=SC2030,SC2031,SC2153,SC2154
 # Issue 4: terminal-safe display, --raw, -t timestamps, -C CRLF.
 
 load test_helper
@@ -8,7 +10,7 @@ PTYRUN="$BATS_TEST_DIRNAME/ptyrun.py"
 # a listener whose stdin is the held pipe "feed"; put feed DATA sends DATA
 listen_fed() {
 	hold_pipe feed
-	L_IN=$REPLY start_listener "$@"
+	L_IN=$REPLY start_listener
 }
 
 # connect with stdout on a raw pseudo-terminal; what it shows is in $T/tty.out

@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# Variables the helpers set (PORT, LPID, RPID, ...) and bats' own:
+# shellcheck disable=SC2030,SC2031,SC2153,SC2154
 # Issue 6: faults and hostile peers in the room, -i, access control,
 # --max-rate.
 
@@ -54,7 +56,7 @@ time.sleep(60)' "$PORT"
 	grep -E '^<user4> ' "$T/b.out" | cut -c9-14 | sort -c
 	# the one that never reads was dropped, the half line never relayed
 	got a '* user3 left (too slow)'
-	! grep -q 'half a line' "$T/a.out"
+	run ! grep -q 'half a line' "$T/a.out"
 	say a 'still here'
 	got b '<user1> still here'
 }
@@ -71,7 +73,7 @@ for i in range(1000):
     f.close()
     s.close()
 print("done", flush=True)' "$PORT"
-	wait_file_contains "$T/py.out" done 30
+	wait_file_contains "$T/py.out" 'done' 30
 	expect_exit "$PYPID" 0
 	wait_for -t 5 fd_count_is "$RPID" "$base"
 	wait_for grep -q '^chat-listen: user1001 disconnected' "$T/room.err"
@@ -258,5 +260,5 @@ print("data", repr(s.recv(100)), flush=True)' "$PORT"
 	got b '<user1> later'
 	[ "$(grep -c '^<user1> line' "$T/b.out")" -eq 5 ]
 	[ "$(grep -c 'slow down' "$T/a.out")" -eq 1 ]
-	! grep -q 'slow down' "$T/b.out"
+	run ! grep -q 'slow down' "$T/b.out"
 }
