@@ -14,6 +14,7 @@
 
 #define FLOW_BUF (128 * 1024)  /* per direction; bounds memory, not speed */
 #define ZC_CHUNK (1024 * 1024) /* most bytes one splice may move */
+#define ZC_ROUNDS 8            /* splices per wakeup before the other side's turn */
 #define FLUSH_MS 1000          /* how long a last flush to stdout may wait */
 
 enum { FLOW_OK, FLOW_ERR_SRC, FLOW_ERR_DST };
@@ -94,13 +95,22 @@ flow_run(struct flow *f, int readable, int writable)
 	if (writable)
 		f->blocked = 0;
 	if (readable && flow_zc(f)) {
-		n = zcopy(f->src, f->dst, ZC_CHUNK);
+		int moved = 0;
+
+		/* keep moving while both ends let us: fewer trips through select() */
+		while ((n = zcopy(f->src, f->dst, ZC_CHUNK)) > 0 &&
+		    moved < ZC_ROUNDS) {
+			f->bytes += (unsigned long long)n;
+			moved++;
+		}
 		if (n > 0)
 			f->bytes += (unsigned long long)n;
 		else if (n == 0)
 			f->eof = 1;
 		else if (errno == EAGAIN)
-			f->blocked = 1; /* src was readable, so dst is full */
+			/* first try: src was readable, so dst is full; after
+			 * moves src may just be empty, and select() will tell */
+			f->blocked = !moved;
 		else if (errno == EINVAL || errno == ENOSYS)
 			f->zc = 0; /* fall back to read/write on the next pass */
 		else if (errno == EPIPE || !f->net_src)
