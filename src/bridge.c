@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "bridge.h"
+#include "buf.h"
 #include "log.h"
 #include "net.h"
 #include "outfd.h"
@@ -16,6 +17,18 @@
 #define ZC_CHUNK (1024 * 1024) /* most bytes one splice may move */
 #define ZC_ROUNDS 8            /* splices per wakeup before the other side's turn */
 #define FLUSH_MS 1000          /* how long a last flush to stdout may wait */
+
+/* One direction of the bridge. */
+struct flow {
+	int src, dst;
+	struct buf buf;     /* bytes read from src, not yet written to dst */
+	struct filter *filter; /* rewrites bytes on the way, or NULL */
+	int net_src;        /* src is the socket (for blaming errors) */
+	int zc;             /* may splice src -> dst while buf is empty */
+	int blocked;        /* splice found dst full: wait for it to drain */
+	int eof;            /* src has ended */
+	unsigned long long bytes; /* handed to dst */
+};
 
 enum { FLOW_OK, FLOW_ERR_SRC, FLOW_ERR_DST };
 

@@ -4,20 +4,7 @@
 
 #include "acl.h"
 #include "addr.h"
-#include "buf.h"
 #include "filter.h"
-
-/* One direction of the bridge. */
-struct flow {
-	int src, dst;
-	struct buf buf;     /* bytes read from src, not yet written to dst */
-	struct filter *filter; /* rewrites bytes on the way, or NULL */
-	int net_src;        /* src is the socket (for blaming errors) */
-	int zc;             /* may splice src -> dst while buf is empty */
-	int blocked;        /* splice found dst full: wait for it to drain */
-	int eof;            /* src has ended */
-	unsigned long long bytes; /* handed to dst */
-};
 
 struct bridge {
 	int in;             /* stdin, or -1 with -d */

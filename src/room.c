@@ -27,9 +27,7 @@
 
 struct member {
 	int fd;
-	int num;                    /* the N its name userN had */
 	char name[NAME_MAX_LEN + 1];
-	char addr[ADDR_STRLEN];
 	struct linebuf in;
 	struct msgq out;
 	int closing;                /* kicked or left: close once out is written */
@@ -241,11 +239,9 @@ member_join(struct room *r, int fd, const char *addr)
 	m->fd = fd;
 	/* the kernel's share of a slow member's backlog stays small too */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-	snprintf(m->addr, sizeof m->addr, "%s", addr);
 	/* numbers are never reused; one taken by a /nick is skipped */
 	do {
-		m->num = ++r->next_num;
-		snprintf(m->name, sizeof m->name, "user%d", m->num);
+		snprintf(m->name, sizeof m->name, "user%d", ++r->next_num);
 	} while (name_taken(r, m->name, strlen(m->name)));
 	line_init(&m->in);
 	msgq_init(&m->out);
