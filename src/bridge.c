@@ -110,19 +110,19 @@ flow_run(struct flow *f, int readable, int writable)
 	if (readable && flow_zc(f)) {
 		int moved = 0;
 
-		/* keep moving while both ends let us: fewer trips through select() */
-		while ((n = zcopy(f->src, f->dst, ZC_CHUNK)) > 0 &&
-		    moved < ZC_ROUNDS) {
+		/* keep moving while whole chunks go: fewer trips through
+		 * select(); a short move means src is drained or dst is
+		 * full, and select() will say which without a wasted call */
+		while ((n = zcopy(f->src, f->dst, ZC_CHUNK)) > 0) {
 			f->bytes += (unsigned long long)n;
-			moved++;
+			if (++moved == ZC_ROUNDS || (size_t)n < ZC_CHUNK)
+				return FLOW_OK;
 		}
-		if (n > 0)
-			f->bytes += (unsigned long long)n;
-		else if (n == 0)
+		if (n == 0)
 			f->eof = 1;
 		else if (errno == EAGAIN)
 			/* first try: src was readable, so dst is full; after
-			 * moves src may just be empty, and select() will tell */
+			 * whole chunks src may just be empty: select() tells */
 			f->blocked = !moved;
 		else if (errno == EINVAL || errno == ENOSYS)
 			f->zc = 0; /* fall back to read/write on the next pass */

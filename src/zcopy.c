@@ -27,7 +27,12 @@ zcopy_possible(int src, int dst)
 
 	if (off && *off && *off != '0')
 		return 0;
-	return is_pipe(src) || is_pipe(dst);
+	/* Only socket -> pipe. splice(2) from a pipe into a TCP socket holds
+	 * the pipe's lock through the whole send (on loopback, through the
+	 * peer's receive too), so whoever writes our stdin waits on it: by
+	 * A/B on Linux 6.18, read/write that way is 15-30% faster. */
+	(void)src;
+	return is_pipe(dst);
 }
 
 ssize_t

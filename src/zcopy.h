@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Whether zcopy may move bytes from src to dst: one is a pipe, the system
- * has splice, and CHAT_NO_SPLICE is not set in the environment. */
+/* Whether zcopy may move bytes from src (a socket) to dst: dst is a pipe,
+ * the system has splice, and CHAT_NO_SPLICE is not set in the environment. */
 int zcopy_possible(int src, int dst);
 /* Moves up to len bytes without blocking on the pipe. Returns bytes moved,
  * 0 at end of src, or -1 with errno set (EAGAIN: one side not ready;
