@@ -24,6 +24,7 @@
 #define CLOSE_MS 2000          /* how long a kicked member may take to read its last lines */
 #define FLUSH_MS 1000          /* how long closing the room waits for queues */
 #define ESC_MAX (LINE_MAX_TEXT * FILTER_GROWTH + FILTER_SLACK)
+#define BATCH_MAX (16 * 1024)  /* relayed lines shared as one message, about */
 
 struct member {
 	int fd;
@@ -51,6 +52,12 @@ struct room {
 	int spare;                  /* kept open to refuse clients at EMFILE */
 	int closed;                 /* the host closed the room */
 	char esc[ESC_MAX];          /* one escaped line */
+	/* Lines one read brought from one sender, formatted and not yet
+	 * relayed: they go out as one shared message, so a burst costs one
+	 * queue entry per member, not one per line. */
+	char batch[BATCH_MAX + ESC_MAX + NAME_MAX_LEN + 4];
+	size_t batch_len;
+	struct member *batch_from; /* NULL: the host */
 };
 
 /* ---- output ---- */
@@ -68,11 +75,12 @@ send_to(struct room *r, struct member *m, struct msg *msg)
 		member_leave(r, m, " (too slow)", 0);
 }
 
-/* To the host's stdout, with a timestamp under -t. */
+/* To the host's stdout; under -t, each of msg's lines gets a timestamp. */
 static void
 host_print(struct room *r, struct msg *msg)
 {
 	char stamp[16];
+	size_t slen, lines = 0, i, o = 0;
 	struct msg *s;
 
 	if (r->o->out < 0)
@@ -81,11 +89,21 @@ host_print(struct room *r, struct msg *msg)
 		msgq_push(&r->hostout, msg);
 		return;
 	}
-	s = msg_cat(stamp, filter_stamp(stamp), msg->data, msg->len, NULL, 0);
-	if (s) {
-		msgq_push(&r->hostout, s);
-		msg_unref(s);
+	slen = filter_stamp(stamp);
+	for (i = 0; i < msg->len; i++)
+		lines += msg->data[i] == '\n';
+	if (!(s = msg_alloc(msg->len + lines * slen)))
+		return;
+	for (i = 0; i < msg->len; i++) {
+		if (i == 0 || msg->data[i - 1] == '\n') {
+			memcpy(s->data + o, stamp, slen);
+			o += slen;
+		}
+		s->data[o++] = msg->data[i];
 	}
+	s->len = o;
+	msgq_push(&r->hostout, s);
+	msg_unref(s);
 }
 
 /* To every member but except, and to the host's stdout if host is set. */
@@ -150,16 +168,43 @@ escape(struct room *r, const char *text, size_t len)
 	return n + filter_finish(&f, r->esc + n);
 }
 
+/* Relays the batch: to everyone but its sender, and to the host's
+ * stdout when a member sent it. */
+static void
+batch_flush(struct room *r)
+{
+	size_t len = r->batch_len;
+
+	if (len == 0)
+		return;
+	r->batch_len = 0; /* first: dropping a slow member broadcasts too */
+	broadcast(r, r->batch_from, msg_cat(r->batch, len, NULL, 0, NULL, 0),
+	    r->batch_from != NULL);
+}
+
+/* Adds "<name> text\n" to the batch, made safe for any terminal. */
 static void
 relay(struct room *r, struct member *from, const char *text, size_t len)
 {
-	const char *name = from ? from->name : r->host;
-	size_t n = escape(r, text, len);
-	char pre[NAME_MAX_LEN + 4];
-	int p = snprintf(pre, sizeof pre, "<%s> ", name);
+	struct filter f;
+	char *p;
+	size_t n;
 
-	broadcast(r, from, msg_cat(pre, (size_t)p, r->esc, n, "\n", 1),
-	    from != NULL);
+	if (r->batch_len > 0 && (r->batch_from != from ||
+	    r->batch_len + NAME_MAX_LEN + 4 + len * FILTER_GROWTH +
+	    FILTER_SLACK > sizeof r->batch))
+		batch_flush(r);
+	r->batch_from = from;
+	p = r->batch + r->batch_len;
+	n = (size_t)snprintf(p, NAME_MAX_LEN + 4, "<%s> ",
+	    from ? from->name : r->host);
+	filter_init(&f, FILTER_SAFE);
+	n += filter_apply(&f, text, len, p + n);
+	n += filter_finish(&f, p + n);
+	p[n++] = '\n';
+	r->batch_len += n;
+	if (r->batch_len >= BATCH_MAX)
+		batch_flush(r);
 }
 
 /* ---- names ---- */
@@ -380,6 +425,10 @@ room_line(struct room *r, struct member *m, const char *line, size_t len,
 		c.arg = line;
 		c.arglen = len;
 	}
+	/* anything but more text from the same sender: what was said first
+	 * goes out first */
+	if (c.kind != CMD_TEXT && c.kind != CMD_EMPTY)
+		batch_flush(r);
 	if (m && c.kind != CMD_EMPTY && !rate_ok(r, m))
 		return;
 	if (m)
@@ -435,11 +484,14 @@ member_read(struct room *r, struct member *m)
 		line_added(&m->in, (size_t)n);
 	while (!m->dead && !m->closing && line_next(&m->in, &line, &len))
 		room_line(r, m, line, len, m->in.piece);
-	if (n > 0 || m->dead || m->closing)
+	if (n > 0 || m->dead || m->closing) {
+		batch_flush(r);
 		return;
+	}
 	/* gone: its last line without a newline still counts */
 	if (n == 0 && line_rest(&m->in, &line, &len))
 		room_line(r, m, line, len, m->in.piece);
+	batch_flush(r);
 	/* at end of input it may still read what is queued for it */
 	member_leave(r, m, "", n == 0);
 }
@@ -461,12 +513,15 @@ host_read(struct room *r)
 		line_added(&r->hostin, (size_t)n);
 	while (!r->closed && line_next(&r->hostin, &line, &len))
 		room_line(r, NULL, line, len, r->hostin.piece);
-	if (n > 0 || r->closed)
+	if (n > 0 || r->closed) {
+		batch_flush(r);
 		return;
+	}
 	if (n < 0)
 		log_err("read from stdin: %s", strerror(errno));
 	if (line_rest(&r->hostin, &line, &len))
 		room_line(r, NULL, line, len, r->hostin.piece);
+	batch_flush(r);
 	/* the host's end of input closes the room */
 	r->closed = 1;
 }

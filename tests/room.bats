@@ -748,6 +748,9 @@ pieces() {
 	got a "* user2 joined"
 	say a "stamped"
 	got b "<user1> stamped"
+	# lines that arrive in one read are relayed as one batch: each is stamped
+	send_fmt a 'x1\nx2\nx3\n'
+	got b "<user1> x3"
 	leave b
 	got a "* user2 left"
 	gone b
@@ -759,6 +762,9 @@ pieces() {
 		~ $s \\* user1 joined
 		~ $s \\* user2 joined
 		~ $s <user1> stamped
+		~ $s <user1> x1
+		~ $s <user1> x2
+		~ $s <user1> x3
 		~ $s \\* user2 left
 	EOF
 	expect_transcript "$T/a.out" <<-'EOF'
