@@ -17,7 +17,6 @@
  * wrong echo, or a child that dies.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -29,6 +28,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "schedstat.h"
 
 #define LINE_MAX_SIZE 4096 /* largest -s accepted */
 
@@ -50,39 +51,6 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Returns ns spent on CPU by every thread of pid, or -1 if unknown. */
-static long long
-cpu_ns(pid_t pid)
-{
-	char path[64], file[384];
-	struct dirent *de;
-	long long sum = 0, v;
-	DIR *d;
-	FILE *f;
-	int n = 0;
-
-	if (pid <= 0)
-		return -1;
-	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-	if ((d = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(file, sizeof file, "%s/%.256s/schedstat", path,
-		    de->d_name);
-		if ((f = fopen(file, "r")) == NULL)
-			continue;
-		if (fscanf(f, "%lld", &v) == 1) {
-			sum += v;
-			n++;
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return n ? sum : -1;
 }
 
 static int
@@ -143,20 +111,26 @@ pct(const long long *v, long n, double p)
 	return v[i];
 }
 
-/* Closes the child's stdin, stops the listener and reaps the child. */
+/* Ends the session: closes the child's stdin and stops the listener (the
+ * peer goes away), then reaps the child, polling every 100 us for 3 s at
+ * most.  *exit_ns gets how long the client took to notice and exit. */
 static const char *
-finish(pid_t child, int to_child, pid_t listener)
+finish(pid_t child, int to_child, pid_t listener, long long *exit_ns)
 {
+	long long t0 = now_ns();
 	int i, status;
 
+	*exit_ns = -1;
 	close(to_child);
 	if (listener > 0)
 		kill(listener, SIGTERM);
-	for (i = 0; i < 300; i++) {
-		if (waitpid(child, &status, WNOHANG) == child)
+	for (i = 0; i < 30000; i++) {
+		if (waitpid(child, &status, WNOHANG) == child) {
+			*exit_ns = now_ns() - t0;
 			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ?
 			    "exit0" : "exit-other";
-		usleep(10000);
+		}
+		usleep(100);
 	}
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
@@ -169,7 +143,7 @@ main(int argc, char **argv)
 	long count = 10000, warmup = 200, size = 32, i, done = 0;
 	int timeout_ms = 5000, c, in[2], out[2];
 	pid_t listener = 0, child;
-	long long *lat, t0, c_cli0, c_cli1, c_lis0, c_lis1, sum = 0;
+	long long *lat, t0, c_cli0, c_cli1, c_lis0, c_lis1, sum = 0, exit_ns;
 	char wbuf[LINE_MAX_SIZE], rbuf[LINE_MAX_SIZE];
 	const char *fail = NULL, *how;
 
@@ -216,8 +190,8 @@ main(int argc, char **argv)
 		snprintf(rbuf, sizeof rbuf, "%010ld", i + warmup);
 		memcpy(wbuf, rbuf, 10);
 		if (i == 0) {
-			c_cli0 = cpu_ns(child);
-			c_lis0 = cpu_ns(listener);
+			c_cli0 = task_cpu_ns((long)child);
+			c_lis0 = task_cpu_ns((long)listener);
 		}
 		t0 = now_ns();
 		if (write_all(in[1], wbuf, (size_t)size, timeout_ms) == -1) {
@@ -237,9 +211,9 @@ main(int argc, char **argv)
 			break;
 		}
 	}
-	c_cli1 = cpu_ns(child);
-	c_lis1 = cpu_ns(listener);
-	how = finish(child, in[1], listener);
+	c_cli1 = task_cpu_ns((long)child);
+	c_lis1 = task_cpu_ns((long)listener);
+	how = finish(child, in[1], listener, &exit_ns);
 
 	printf("done=%ld", done);
 	if (done > 0) {
@@ -258,6 +232,10 @@ main(int argc, char **argv)
 		printf(" cpu_listen_us=%.2f", (c_lis1 - c_lis0) / 1e3 / done);
 	else
 		printf(" cpu_listen_us=na");
+	if (exit_ns >= 0)
+		printf(" exit_ms=%.2f", exit_ns / 1e6);
+	else
+		printf(" exit_ms=na");
 	printf(" client_end=%s\n", how);
 	if (fail) {
 		fprintf(stderr, "%s: after %ld round trips: %s\n", argv0, done,
