@@ -143,6 +143,37 @@ load room_helper
 	log_has "chat-listen: user2 is now bob"
 }
 
+@test "room: lines and commands sent in one write keep their order (relayed lines go out in batches)" {
+	start_room
+	join a
+	join b
+	got a "* user2 joined"
+	send_fmt a 'one\ntwo\n/nick ann\nthree\n/quit\n'
+	got b "* ann left"
+	gone a
+	got host "* ann left"
+	close_room
+	gone b
+	expect_transcript "$T/b.out" <<-'EOF'
+		* welcome user2; here: host, user1, user2
+		<user1> one
+		<user1> two
+		* user1 is now ann
+		<ann> three
+		* ann left
+		* room closed
+	EOF
+	expect_transcript "$T/room.out" <<-'EOF'
+		* user1 joined
+		* user2 joined
+		<user1> one
+		<user1> two
+		* user1 is now ann
+		<ann> three
+		* ann left
+	EOF
+}
+
 @test "room: /nick rules: bad characters, 33 long, empty, taken ignoring case, the host's name" {
 	local n32=Aa0_-.bcdefghijklmnopqrstuvwxyz9 n33
 	n33=${n32}Z
