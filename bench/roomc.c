@@ -361,13 +361,18 @@ member_connect(struct room *r, struct member *m)
 		die(1, "epoll_ctl: %s", strerror(errno));
 }
 
-/* Closes m; what it still missed this phase is lost. Keeps m's unsent
- * bytes, as room.py does, so a closed sender still counts as moving. */
+static void member_check(struct room *r, struct member *m);
+
+/* Closes m; what it still missed this phase is lost (deferred: what it
+ * stored counts first). Keeps m's unsent bytes, as room.py does, so a
+ * closed sender still counts as moving. */
 static void
 member_close(struct room *r, struct member *m)
 {
 	if (m->closed)
 		return;
+	if (r->deferred)
+		member_check(r, m);
 	m->closed = 1;
 	if (m->nl_owed > 0) {
 		m->nl_owed = 0;
@@ -706,8 +711,6 @@ member_read(struct room *r, struct member *m)
 		return;
 	/* an error ends the member like an EOF */
 	if (got <= 0) {
-		if (r->deferred)
-			member_check(r, m); /* what it got counts before it goes */
 		member_close(r, m);
 		return;
 	}
@@ -981,6 +984,7 @@ room_fanout(struct room *r, int phase, long nsend)
 				break;
 			/* some are not what was sent: wait on, checking */
 			end = -1;
+			own1 = 0;
 			last_progress = r->last_rx;
 			r->progress = 0;
 			continue;

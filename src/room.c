@@ -259,6 +259,9 @@ member_leave(struct room *r, struct member *m, const char *why, int linger)
 		m->dead |= !linger;
 		return;
 	}
+	/* what it said in this read goes before its leaving (a flooder
+	 * dropped by its own "slow down" notice); nested, this is a no-op */
+	batch_flush(r);
 	log_info("%s disconnected%s", m->name, why);
 	broadcast(r, m, notice("%s left%s", m->name, why), 1);
 	m->closing = linger;
