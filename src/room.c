@@ -19,7 +19,9 @@
 #include "sig.h"
 #include "timeutil.h"
 
-#define QUEUE_MAX (256 * 1024) /* a member's pending output; past it: too slow */
+#define QUEUE_MAX (256 * 1024) /* pending output past which a member must keep reading */
+#define QUEUE_HARD (1024 * 1024) /* past it: too slow, reading or not */
+#define STALL_MS 1000          /* over QUEUE_MAX with nothing taken this long: too slow */
 #define SNDBUF (64 * 1024)     /* per member socket; autotuning would allow MiBs */
 #define CLOSE_MS 2000          /* how long a kicked member may take to read its last lines */
 #define FLUSH_MS 1000          /* how long closing the room waits for queues */
@@ -35,6 +37,7 @@ struct member {
 	int dead;                   /* gone: freed at the end of the pass */
 	long close_at;              /* when closing gives up waiting */
 	long heard_at;              /* its last line, for -i */
+	long moved_at;              /* its socket last took bytes, or out was empty */
 	double tokens;              /* --max-rate bucket */
 	long tokens_at;
 	int warned;                 /* told to slow down during this burst */
@@ -65,13 +68,27 @@ struct room {
 static void
 member_leave(struct room *r, struct member *m, const char *why, int linger);
 
+/* Whether m, with q bytes pending, is too slow: past QUEUE_HARD, or past
+ * QUEUE_MAX with its socket taking nothing for STALL_MS.  A member that
+ * reads but lags behind a burst gets the slack; one that stopped does not. */
+static int
+too_slow(const struct member *m, size_t q, long now)
+{
+	return q > QUEUE_HARD || (q > QUEUE_MAX && now - m->moved_at >= STALL_MS);
+}
+
 /* Queues msg for m; a member that cannot keep up is dropped. */
 static void
 send_to(struct room *r, struct member *m, struct msg *msg)
 {
+	size_t q = m->out.bytes + msg->len;
+
 	if (m->dead || m->closing)
 		return;
-	if (m->out.bytes + msg->len > QUEUE_MAX || msgq_push(&m->out, msg) < 0)
+	if (m->out.bytes == 0)
+		m->moved_at = now_ms(); /* nothing pending: not stalled */
+	if ((q > QUEUE_MAX && too_slow(m, q, now_ms())) ||
+	    msgq_push(&m->out, msg) < 0)
 		member_leave(r, m, " (too slow)", 0);
 }
 
@@ -293,7 +310,7 @@ member_join(struct room *r, int fd, const char *addr)
 	} while (name_taken(r, m->name, strlen(m->name)));
 	line_init(&m->in);
 	msgq_init(&m->out);
-	m->heard_at = m->tokens_at = now_ms();
+	m->heard_at = m->tokens_at = m->moved_at = now_ms();
 	m->tokens = r->o->max_rate;
 	log_info("%s connected from %s", m->name, addr);
 	broadcast(r, NULL, notice("%s joined", m->name), 1);
@@ -533,8 +550,11 @@ host_read(struct room *r)
 static void
 member_write(struct room *r, struct member *m)
 {
-	if (msgq_write(&m->out, m->fd) < 0 && errno != EAGAIN &&
-	    errno != EWOULDBLOCK)
+	ssize_t n = msgq_write(&m->out, m->fd);
+
+	if (n > 0)
+		m->moved_at = now_ms();
+	else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 		member_leave(r, m, "", 0);
 }
 
@@ -612,6 +632,10 @@ next_timeout(struct room *r, struct timeval *tv)
 		    m->heard_at + r->o->idle_ms : -1;
 		if (t >= 0 && (at < 0 || t < at))
 			at = t;
+		/* a stalled queue is dropped on time, not on the next line */
+		t = m->moved_at + STALL_MS;
+		if (!m->closing && m->out.bytes > QUEUE_MAX && (at < 0 || t < at))
+			at = t;
 	}
 	return timeout_until(at, tv);
 }
@@ -628,6 +652,8 @@ check_timers(struct room *r)
 			continue;
 		if (m->closing && (m->out.bytes == 0 || now >= m->close_at))
 			m->dead = 1;
+		else if (!m->closing && too_slow(m, m->out.bytes, now))
+			member_leave(r, m, " (too slow)", 0);
 		else if (!m->closing && r->o->idle_ms >= 0 &&
 		    now >= m->heard_at + r->o->idle_ms)
 			member_leave(r, m, " (idle)", 1);

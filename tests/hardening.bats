@@ -61,6 +61,35 @@ time.sleep(60)' "$PORT"
 	got b '<user1> still here'
 }
 
+@test "room: a member that pauses reading through a burst (> 256 KiB queued) catches up and is not dropped" {
+	start_room --max-rate 0
+	join a -k cc
+	# reads its welcome, stops reading for 0.4 s while the flood comes,
+	# then reads on: lagging is not the same as having stopped
+	py 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+f = s.makefile("rb")
+f.readline()
+print("in", flush=True)
+time.sleep(0.4)
+n = 0
+for line in f:
+    if line.startswith(b"<user3> "):
+        n += 1
+    if n == 3000 or b"(too slow)" in line:
+        break
+print("got", n, flush=True)' "$PORT"
+	wait_file_contains "$T/py.out" in
+	got a '* user2 joined'
+	spawn flood python3 "$ROOMCLIENT" "$PORT" flood 3000 200
+	wait_file_contains "$T/flood.out" 'sent 3000' 10
+	wait_file_contains "$T/py.out" 'got ' 10
+	assert_eq "$(sed -n 's/^got //p' "$T/py.out")" 3000 "lines the pausing member got"
+	run ! grep -q 'left (too slow)' "$T/a.out"
+}
+
 @test "room: 1,000 connect/disconnect cycles leave no descriptor behind" {
 	start_room_d
 	join a
