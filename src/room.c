@@ -27,6 +27,7 @@
 #define FLUSH_MS 1000          /* how long closing the room waits for queues */
 #define ESC_MAX (LINE_MAX_TEXT * FILTER_GROWTH + FILTER_SLACK)
 #define BATCH_MAX (16 * 1024)  /* relayed lines shared as one message, about */
+#define READS_PER_PASS 8       /* reads of one member per pass: 64 KiB at most */
 
 struct member {
 	int fd;
@@ -485,25 +486,57 @@ room_line(struct room *r, struct member *m, const char *line, size_t len,
 	}
 }
 
-/* Reads what the member sent and acts on each whole line. */
+/* Whether lines from m (NULL: the host) are no longer acted on. */
+static int
+reading_done(const struct room *r, const struct member *m)
+{
+	return m ? m->dead || m->closing : r->closed;
+}
+
+/* Reads fd into lb and acts on each whole line from m (NULL: the host):
+ * up to READS_PER_PASS buffers while they come full, so that a burst is
+ * queued for every member as a few large messages before any is written,
+ * and each member takes it in one writev. Returns the last read's result. */
+static ssize_t
+read_lines(struct room *r, int fd, struct linebuf *lb, struct member *m)
+{
+	const char *line;
+	size_t room, len;
+	ssize_t n = -1;
+	char *p;
+	int i;
+
+	for (i = 0; i < READS_PER_PASS; i++) {
+		p = line_space(lb, &room);
+		do
+			n = read(fd, p, room);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			break;
+		line_added(lb, (size_t)n);
+		while (!reading_done(r, m) && line_next(lb, &line, &len))
+			room_line(r, m, line, len, lb->piece);
+		if (reading_done(r, m) || (size_t)n < room)
+			break;
+	}
+	return n;
+}
+
+static int
+would_block(ssize_t n)
+{
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/* What a member sent; its end of input or an error means it is gone. */
 static void
 member_read(struct room *r, struct member *m)
 {
 	const char *line;
-	size_t room, len;
-	char *p = line_space(&m->in, &room);
-	ssize_t n;
+	size_t len;
+	ssize_t n = read_lines(r, m->fd, &m->in, m);
 
-	do
-		n = read(m->fd, p, room);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	if (n > 0)
-		line_added(&m->in, (size_t)n);
-	while (!m->dead && !m->closing && line_next(&m->in, &line, &len))
-		room_line(r, m, line, len, m->in.piece);
-	if (n > 0 || m->dead || m->closing) {
+	if (n > 0 || would_block(n) || m->dead || m->closing) {
 		batch_flush(r);
 		return;
 	}
@@ -515,24 +548,15 @@ member_read(struct room *r, struct member *m)
 	member_leave(r, m, "", n == 0);
 }
 
+/* What the host typed; its end of input closes the room. */
 static void
 host_read(struct room *r)
 {
 	const char *line;
-	size_t room, len;
-	char *p = line_space(&r->hostin, &room);
-	ssize_t n;
+	size_t len;
+	ssize_t n = read_lines(r, r->o->in, &r->hostin, NULL);
 
-	do
-		n = read(r->o->in, p, room);
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	if (n > 0)
-		line_added(&r->hostin, (size_t)n);
-	while (!r->closed && line_next(&r->hostin, &line, &len))
-		room_line(r, NULL, line, len, r->hostin.piece);
-	if (n > 0 || r->closed) {
+	if (n > 0 || would_block(n) || r->closed) {
 		batch_flush(r);
 		return;
 	}
@@ -541,7 +565,6 @@ host_read(struct room *r)
 	if (line_rest(&r->hostin, &line, &len))
 		room_line(r, NULL, line, len, r->hostin.piece);
 	batch_flush(r);
-	/* the host's end of input closes the room */
 	r->closed = 1;
 }
 

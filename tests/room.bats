@@ -174,6 +174,58 @@ load room_helper
 	EOF
 }
 
+# strace_attached: the strace spawned as "strace" has attached.
+strace_attached() {
+	grep -q 'attached' "$T/strace.err" 2>/dev/null
+}
+
+# burst_writes FROM NAME: FROM (a member or the host) sends 2000 lines, 42
+# KB, in one write while strace watches the room; member b must get them
+# all, in order, as "<NAME> ...", in one or two writes to its socket.
+burst_writes() {
+	local n
+	seq -f 'L%05g xxxxxxxxxxxxx' 1 2000 >"$T/burst" # 21 bytes a line
+	# attached to the running room, so the room's own PID stays tracked
+	spawn strace strace -e trace=write,writev -o "$T/trace" -p "$RPID"
+	room_poll 5 strace_attached || skip "strace cannot attach here: $(cat "$T/strace.err")"
+	send_file "$1" "$T/burst"
+	got b "<$2> L02000 xxxxxxxxxxxxx"
+	kill -TERM "$SPAWNED"
+	wait_exit "$SPAWNED" 5 || true
+	# every line, in order, once
+	sed "s/^/<$2> /" "$T/burst" >"$T/want"
+	grep "^<$2> L" "$T/b.out" >"$T/b.burst" || true
+	assert_same "$T/want" "$T/b.burst"
+	# writes to members' sockets (not the host's stdout, fd 1) carrying it
+	n=$(grep -E '^writev?\(([3-9]|[1-9][0-9]+),' "$T/trace" | grep -c "<$2> L" || true)
+	if [ "$n" -lt 1 ] || [ "$n" -gt 2 ]; then
+		echo "the burst went to b in $n writes; trace:" >&2
+		cut -c1-160 "$T/trace" >&2
+		return 1
+	fi
+}
+
+@test "room: a member's 42 KB burst goes to another member in one or two writes, not one per 8 KiB read" {
+	need strace
+	strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	start_room --max-rate 0 # no flood guard: the burst is the point
+	join a
+	join b
+	got a "* user2 joined"
+	burst_writes a user1
+	close_room
+}
+
+@test "room: the host's 42 KB burst goes to a member in one or two writes" {
+	need strace
+	strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	start_room
+	join b
+	got host "* user1 joined"
+	burst_writes host host
+	close_room
+}
+
 @test "room: /nick rules: bad characters, 33 long, empty, taken ignoring case, the host's name" {
 	local n32=Aa0_-.bcdefghijklmnopqrstuvwxyz9 n33
 	n33=${n32}Z
