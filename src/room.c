@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -27,7 +28,11 @@
 #define FLUSH_MS 1000          /* how long closing the room waits for queues */
 #define ESC_MAX (LINE_MAX_TEXT * FILTER_GROWTH + FILTER_SLACK)
 #define BATCH_MAX (16 * 1024)  /* relayed lines shared as one message, about */
-#define READS_PER_PASS 8       /* reads of one member per pass: 64 KiB at most */
+#define READS_PER_PASS 8       /* reads of one sender per pass: 64 KiB at most */
+/* What one sender may queue for each member per pass: what one read of
+ * 8 KiB could when escaping made it 4 times as long. More would let a
+ * burst outrun readers that keep up, past QUEUE_HARD, between two passes. */
+#define PASS_OUT_MAX (32 * 1024)
 
 struct member {
 	int fd;
@@ -62,6 +67,7 @@ struct room {
 	char batch[BATCH_MAX + ESC_MAX + NAME_MAX_LEN + 4];
 	size_t batch_len;
 	struct member *batch_from; /* NULL: the host */
+	unsigned long relayed;     /* bytes relay() has formatted, ever */
 };
 
 /* ---- output ---- */
@@ -220,6 +226,7 @@ relay(struct room *r, struct member *from, const char *text, size_t len)
 	n += escape(text, len, p + n);
 	p[n++] = '\n';
 	r->batch_len += n;
+	r->relayed += n;
 	if (r->batch_len >= BATCH_MAX)
 		batch_flush(r);
 }
@@ -493,13 +500,28 @@ reading_done(const struct room *r, const struct member *m)
 	return m ? m->dead || m->closing : r->closed;
 }
 
+/* Whether fd has input now: stdin may be blocking, and is not ours to
+ * change (its file description may be shared with a shell). */
+static int
+readable_now(int fd)
+{
+	struct pollfd p;
+
+	p.fd = fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	return poll(&p, 1, 0) > 0;
+}
+
 /* Reads fd into lb and acts on each whole line from m (NULL: the host):
- * up to READS_PER_PASS buffers while they come full, so that a burst is
- * queued for every member as a few large messages before any is written,
- * and each member takes it in one writev. Returns the last read's result. */
+ * while reads come full, up to READS_PER_PASS of them or PASS_OUT_MAX
+ * bytes relayed, so that a burst is queued for every member as a few
+ * large messages before any is written, and each member takes it in one
+ * writev. Returns the last read's result. */
 static ssize_t
 read_lines(struct room *r, int fd, struct linebuf *lb, struct member *m)
 {
+	unsigned long start = r->relayed;
 	const char *line;
 	size_t room, len;
 	ssize_t n = -1;
@@ -507,6 +529,9 @@ read_lines(struct room *r, int fd, struct linebuf *lb, struct member *m)
 	int i;
 
 	for (i = 0; i < READS_PER_PASS; i++) {
+		/* select() said fd was readable for the first read only */
+		if (i > 0 && !m && !readable_now(fd))
+			break;
 		p = line_space(lb, &room);
 		do
 			n = read(fd, p, room);
@@ -516,7 +541,8 @@ read_lines(struct room *r, int fd, struct linebuf *lb, struct member *m)
 		line_added(lb, (size_t)n);
 		while (!reading_done(r, m) && line_next(lb, &line, &len))
 			room_line(r, m, line, len, lb->piece);
-		if (reading_done(r, m) || (size_t)n < room)
+		if (reading_done(r, m) || (size_t)n < room ||
+		    r->relayed - start >= PASS_OUT_MAX)
 			break;
 	}
 	return n;

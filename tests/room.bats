@@ -226,6 +226,53 @@ burst_writes() {
 	close_room
 }
 
+@test "room: one pass queues at most 32 KiB per sender: lines escaping makes 4 times as long are read one 8 KiB read per pass" {
+	need strace
+	strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	start_room --max-rate 0
+	join a
+	join b
+	got a "* user2 joined"
+	spawn strace strace -e trace=read,select,pselect6 -o "$T/trace" -p "$RPID"
+	room_poll 5 strace_attached || skip "strace cannot attach here: $(cat "$T/strace.err")"
+	# 4 lines of 8191 bytes 0x80 in one write: each is shown as 32,764
+	printf '\x80%.0s' $(seq 8191) >"$T/line"
+	printf '\n' >>"$T/line"
+	cat "$T/line" "$T/line" "$T/line" "$T/line" >"$T/burst"
+	send_file a "$T/burst"
+	room_poll 5 b_has_escaped_lines 4
+	kill -TERM "$SPAWNED"
+	wait_exit "$SPAWNED" 5 || true
+	# every read that took burst bytes came right after a select(): none
+	# right after another (strace shows 0x80 as \200)
+	awk '/^p?select/ { sel = 1 } /^read\([0-9]+, "\\200/ && / = [1-9][0-9]*$/ {
+		reads++; if (!sel) back2back++; sel = 0 }
+		END { printf "%d %d\n", reads, back2back }' "$T/trace" >"$T/counts"
+	read -r reads b2b <"$T/counts"
+	[ "$reads" -ge 4 ] || { echo "only $reads reads of the burst traced" >&2; return 1; }
+	assert_eq "$b2b" 0 "reads of the burst with no select() before them"
+	close_room
+}
+
+# b_has_escaped_lines N: b received N lines of user1's 0x80 bytes, shown.
+b_has_escaped_lines() {
+	[ "$(grep -c '^<user1> \\x80\\x80' "$T/b.out" 2>/dev/null)" -ge "$1" ]
+}
+
+@test "room: the host's stdin is read only when ready: after exactly 8192 bytes from it, members still chat" {
+	start_room
+	join a
+	join b
+	got a "* user2 joined"
+	# 128 lines of 64 bytes: one full read; a second read would block
+	seq -f 'h%062g' 1 128 >"$T/host8k"
+	send_file host "$T/host8k"
+	got b "<host> h$(printf '%062d' 128)"
+	say a 'still moving'
+	got b '<user1> still moving'
+	close_room
+}
+
 @test "room: /nick rules: bad characters, 33 long, empty, taken ignoring case, the host's name" {
 	local n32=Aa0_-.bcdefghijklmnopqrstuvwxyz9 n33
 	n33=${n32}Z
