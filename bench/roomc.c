@@ -688,14 +688,13 @@ count_nl(const char *p, size_t n)
 	return c;
 }
 
-/* Deferred: n bytes just landed at the end of m's store; counts their
- * newlines against what m is owed. */
+/* Deferred: p[0..n) just joined m's store; counts its newlines against
+ * what m is owed. */
 static void
-member_stored(struct room *r, struct member *m, size_t n)
+member_stored(struct room *r, struct member *m, const char *p, size_t n)
 {
-	long long c = count_nl(m->store + m->slen, n);
+	long long c = count_nl(p, n);
 
-	m->slen += n;
 	r->progress = 1;
 	r->last_rx = now_s();
 	if (m->nl_owed > 0) {
@@ -741,13 +740,12 @@ member_read(struct room *r, struct member *m)
 		member_input(r, m, r->rbuf, (size_t)got);
 		return;
 	}
-	if (!direct) {
-		/* grows the store; the copy lands at its old end */
+	if (direct)
+		m->slen += (size_t)got;
+	else /* the store is full: grows it */
 		bytes_append(&m->store, &m->slen, &m->scap, RECV_SIZE,
 		    r->rbuf, (size_t)got);
-		m->slen -= (size_t)got;
-	}
-	member_stored(r, m, (size_t)got);
+	member_stored(r, m, m->store + m->slen - (size_t)got, (size_t)got);
 }
 
 /* Sends what m has queued; keeps the tail of a short send. */

@@ -68,6 +68,7 @@ struct room {
 	size_t batch_len;
 	struct member *batch_from; /* NULL: the host */
 	unsigned long relayed;     /* bytes relay() has formatted, ever */
+	long now;                   /* the clock, read once per pass (ms) */
 };
 
 /* ---- output ---- */
@@ -93,8 +94,8 @@ send_to(struct room *r, struct member *m, struct msg *msg)
 	if (m->dead || m->closing)
 		return;
 	if (m->out.bytes == 0)
-		m->moved_at = now_ms(); /* nothing pending: not stalled */
-	if ((q > QUEUE_MAX && too_slow(m, q, now_ms())) ||
+		m->moved_at = r->now; /* nothing pending: not stalled */
+	if (too_slow(m, q, r->now) ||
 	    msgq_push(&m->out, msg) < 0)
 		member_leave(r, m, " (too slow)", 0);
 }
@@ -317,7 +318,7 @@ member_join(struct room *r, int fd, const char *addr)
 	} while (name_taken(r, m->name, strlen(m->name)));
 	line_init(&m->in);
 	msgq_init(&m->out);
-	m->heard_at = m->tokens_at = m->moved_at = now_ms();
+	m->heard_at = m->tokens_at = m->moved_at = r->now;
 	m->tokens = r->o->max_rate;
 	log_info("%s connected from %s", m->name, addr);
 	broadcast(r, NULL, notice("%s joined", m->name), 1);
@@ -361,7 +362,7 @@ reap(struct room *r)
 static int
 rate_ok(struct room *r, struct member *m)
 {
-	long now = now_ms();
+	long now = r->now;
 	int rate = r->o->max_rate;
 
 	if (rate <= 0)
@@ -459,7 +460,7 @@ room_line(struct room *r, struct member *m, const char *line, size_t len,
 	if (m && c.kind != CMD_EMPTY && !rate_ok(r, m))
 		return;
 	if (m)
-		m->heard_at = now_ms();
+		m->heard_at = r->now;
 	switch (c.kind) {
 	case CMD_EMPTY:
 		break;
@@ -601,7 +602,7 @@ member_write(struct room *r, struct member *m)
 	ssize_t n = msgq_write(&m->out, m->fd);
 
 	if (n > 0)
-		m->moved_at = now_ms();
+		m->moved_at = r->now;
 	else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 		member_leave(r, m, "", 0);
 }
@@ -692,7 +693,7 @@ next_timeout(struct room *r, struct timeval *tv)
 static void
 check_timers(struct room *r)
 {
-	long now = now_ms();
+	long now = r->now;
 	struct member *m;
 
 	for (m = r->head; m; m = m->next) {
@@ -783,6 +784,7 @@ room_loop(struct room *r)
 			log_err("select: %s", strerror(errno));
 			return 1;
 		}
+		r->now = now_ms();
 		/* the host's stdout first: it gates everything else */
 		if (r->hostout.bytes > 0 && FD_ISSET(o->out, &wr) &&
 		    msgq_write(&r->hostout, o->out) < 0 && errno != EAGAIN) {
@@ -821,6 +823,7 @@ room_run(const struct room_opts *o)
 	line_init(&r->hostin);
 	msgq_init(&r->hostout);
 	r->spare = open("/dev/null", O_RDONLY);
+	r->now = now_ms();
 	saved = o->out >= 0 ? outfd_nonblock(o->out) : -1;
 	rc = room_loop(r);
 	room_close(r);
