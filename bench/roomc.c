@@ -1,6 +1,6 @@
 /*
- * roomc - fan-out load for a chat room host, used by bench/run; a C port of
- * bench/room.py with its options, rules and output lines.
+ * roomc - fan-out load for a chat room host, bench/run's one room load
+ * client.
  *
  * Connects MEMBERS TCP clients to 127.0.0.1:PORT from one process (epoll),
  * waits until the room has admitted them all, then for each count in
@@ -17,7 +17,7 @@
  * right prefix) is garbled; a payload a member already had is a duplicate.
  * The check is the CRC-32 (zlib's) of `<phase>-<sender>-<seq>` in 8 hex
  * digits, then the same xor 0x5a5a5a5a.  A payload is parsed and its check
- * compared, where room.py looks the whole line up in a dict: same verdicts.
+ * compared.
  *
  * Checking every line as it comes costs the client about as much CPU as the
  * host spends relaying them, so at 500 members the client, not the host,
@@ -66,7 +66,7 @@
  * once is what it is built for, so every member connects at once */
 #define SYNC_EVERY 0.01       /* seconds between broker sync lines in admission */
 #define IDLE_LIMIT 3.0        /* a fan-out with no delivery for this long is over */
-#define RECV_SIZE (1 << 18)   /* one recv() per readiness, as room.py */
+#define RECV_SIZE (1 << 18)   /* one recv() per readiness */
 #define STORE_SLACK (1 << 16) /* store room beyond the bytes a phase expects */
 #define LINE_CAP (1 << 20)    /* a partial line keeps at most this much (head) */
 #define NAME_CAP 255          /* longer welcome names count as unknown ('?') */
@@ -285,7 +285,7 @@ member_pending(const struct member *m)
 	return m->wlen > m->woff;
 }
 
-/* Watches for writes while a connect or a send is under way, as room.py. */
+/* Watches for writes while a connect or a send is under way. */
 static void
 member_update(struct room *r, struct member *m)
 {
@@ -366,7 +366,7 @@ member_connect(struct room *r, struct member *m)
 static void member_check(struct room *r, struct member *m);
 
 /* Closes m; what it still missed this phase is lost (deferred: what it
- * stored counts first). Keeps m's unsent bytes, as room.py does, so a
+ * stored counts first). Keeps m's unsent bytes, so a
  * closed sender still counts as moving. */
 static void
 member_close(struct room *r, struct member *m)
@@ -471,7 +471,7 @@ payload_find(const struct room *r, const char *p, size_t len, long *slot,
 	return hi == c && lo == (c ^ 0x5a5a5a5au) ? 0 : -1;
 }
 
-/* Whether p[0..len) matches room.py's ^<([^<> ]+)> $ */
+/* Whether p[0..len) matches ^<([^<> ]+)> $ */
 static int
 prefix_plausible(const char *p, size_t len)
 {
@@ -516,7 +516,7 @@ member_welcome(struct member *m, const char *l, size_t len)
 {
 	size_t n = welcome_name(l, len);
 
-	/* b'?' from the regex and a name spelled "?" are the same to room.py */
+	/* a name spelled "?" counts as any name */
 	if (n == 0 || n > NAME_CAP || (n == 1 && l[10] == '?')) {
 		m->name_state = NAME_UNKNOWN;
 		return;
@@ -543,7 +543,7 @@ has_prefix(const char *l, size_t len, const char *s, size_t n)
 	return len >= n && memcmp(l, s, n) == 0;
 }
 
-/* Every check of room.py's line(): notices, sync lines, then payloads. */
+/* Every check of a line: notices, sync lines, then payloads. */
 static void
 line_slow(struct room *r, struct member *m, const char *l, size_t len)
 {
@@ -608,7 +608,7 @@ line_slow(struct room *r, struct member *m, const char *l, size_t len)
 	deliver(r, m, slot, seq);
 }
 
-/* room.py's fast path for a well-formed payload line new to this member;
+/* The fast path for a well-formed payload line new to this member;
  * anything else goes through line_slow(), which does the full checks. */
 static void
 line_one(struct room *r, struct member *m, const char *l, size_t len)
@@ -714,7 +714,7 @@ member_check(struct room *r, struct member *m)
 	m->slen = 0;
 }
 
-/* One recv() per readiness, as room.py, then its lines. Deferred, it goes
+/* One recv() per readiness, then its lines. Deferred, it goes
  * straight into the member's store while that has room. */
 static void
 member_read(struct room *r, struct member *m)
@@ -1214,7 +1214,7 @@ parse_senders(struct opts *o, const char *s)
 	o->senders = xcalloc(n, sizeof *o->senders);
 	o->nphases = 0;
 	for (p = s;; p = end + 1) {
-		/* digits only: int('') fails; room.py takes min(count, members) */
+		/* digits only; at most one sender per member */
 		if (*p < '0' || *p > '9')
 			return -1;
 		errno = 0;

@@ -6,8 +6,6 @@
 
 #include "addr.h"
 
-#define SECS_MAX 31536000L /* a year: larger values are surely typos */
-
 int
 addr_parse_num(const char *s, long lo, long hi, long *out)
 {
@@ -48,7 +46,7 @@ addr_parse_secs(const char *s, long *ms)
 		return -1;
 	for (; *s >= '0' && *s <= '9'; s++) {
 		whole = whole * 10 + (*s - '0');
-		if (whole > SECS_MAX)
+		if (whole > ADDR_SECS_MAX)
 			return -1;
 	}
 	if (*s == '.') {

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -17,6 +18,12 @@
 #define ZC_CHUNK (1024 * 1024) /* most bytes one splice may move */
 #define ZC_ROUNDS 8            /* splices per wakeup before the other side's turn */
 #define FLUSH_MS 1000          /* how long a last flush to stdout may wait */
+#define ACCEPT_REST_MS 250     /* out of descriptors: listeners rest this long */
+/* What stdin sent stays kept until the peer acknowledges it, so that a
+ * reset does not lose it: the kernel's send queue is bounded to what we
+ * keep (Linux doubles SO_SNDBUF; one more segment may go past it). */
+#define KEEP_SNDBUF (256 * 1024)
+#define KEEP_MAX (1024 * 1024)
 
 /* One direction of the bridge. */
 struct flow {
@@ -24,6 +31,7 @@ struct flow {
 	struct buf buf;     /* bytes read from src, not yet written to dst */
 	struct filter *filter; /* rewrites bytes on the way, or NULL */
 	int net_src;        /* src is the socket (for blaming errors) */
+	int keep;           /* dst is a socket: written bytes stay until acked */
 	int zc;             /* may splice src -> dst while buf is empty */
 	int blocked;        /* splice found dst full: wait for it to drain */
 	int eof;            /* src has ended */
@@ -33,14 +41,15 @@ struct flow {
 enum { FLOW_OK, FLOW_ERR_SRC, FLOW_ERR_DST };
 
 static int
-flow_init(struct flow *f, int src, int dst, int net_src, struct filter *flt)
+flow_init(struct flow *f, int src, int dst, int net_src, struct filter *flt,
+    size_t keep_max)
 {
 	memset(f, 0, sizeof *f);
 	f->src = src;
 	f->dst = dst;
 	f->net_src = net_src;
 	f->filter = flt;
-	return buf_init(&f->buf, FLOW_BUF);
+	return buf_init(&f->buf, FLOW_BUF, keep_max);
 }
 
 /* Whether src may be spliced to dst right now (buffered bytes go first). */
@@ -98,6 +107,31 @@ flow_read_filtered(struct flow *f)
 	return n;
 }
 
+/* Lets go of what the peer has acknowledged. */
+static void
+flow_release(struct flow *f)
+{
+	long unacked = net_unacked(f->dst);
+
+	buf_release(&f->buf, unacked < 0 ? 0 : (size_t)unacked);
+	/* all kept, nothing to send: nothing would wake us when acks come
+	 * (the SO_SNDBUF bound keeps this from happening); never stall */
+	if (buf_space(&f->buf) == 0 && buf_len(&f->buf) == 0)
+		buf_release(&f->buf, 0);
+}
+
+/* The peer is gone: what it never acknowledged goes out again, first (to
+ * the next peer with -k). Returns the bytes from stdin not delivered. */
+static size_t
+flow_rewind(struct flow *f)
+{
+	if (f->keep) {
+		flow_release(f);
+		buf_unsend(&f->buf);
+	}
+	return buf_len(&f->buf);
+}
+
 /* Moves what is ready between src and dst. Returns FLOW_OK, or
  * FLOW_ERR_SRC / FLOW_ERR_DST with errno set. */
 static int
@@ -136,7 +170,7 @@ flow_run(struct flow *f, int readable, int writable)
 		n = f->filter ? flow_read_filtered(f) : buf_fill(&f->buf, f->src);
 		if (n == 0)
 			f->eof = 1;
-		else if (n < 0 && errno != EAGAIN)
+		else if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return FLOW_ERR_SRC;
 		/* write at once: saves a trip through select() */
 		writable = f->dst >= 0;
@@ -145,8 +179,10 @@ flow_run(struct flow *f, int readable, int writable)
 		n = buf_drain(&f->buf, f->dst);
 		if (n > 0)
 			f->bytes += (unsigned long long)n;
-		else if (n < 0 && errno != EAGAIN)
+		else if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return FLOW_ERR_DST;
+		if (f->keep)
+			flow_release(f);
 	}
 	return FLOW_OK;
 }
@@ -158,6 +194,8 @@ struct session {
 	struct flow down;  /* peer -> stdout */
 	int in_tty;        /* stdin is a terminal: a chat partner leaving ends it */
 	int shut;          /* our write side is shut down */
+	int out_closed;    /* the peer finished: stdout was closed (no -k) */
+	long accept_at;    /* out of descriptors: accept again then; or -1 */
 	long quit_at;      /* -q deadline, or -1 */
 	long idle_at;      /* -i deadline, or -1 */
 	int out_flags;     /* stdout's flags before we made it nonblocking, or -1 */
@@ -171,6 +209,10 @@ flush_out(struct session *s)
 	struct timeval tv;
 	fd_set wr;
 
+	/* a blocking stdout (a terminal we could not open anew) could hold
+	 * us past the signal that brought us here */
+	if (!(fcntl(s->down.dst, F_GETFL) & O_NONBLOCK))
+		return;
 	while (buf_len(&s->down.buf) > 0 && now_ms() < until) {
 		if (buf_drain(&s->down.buf, s->down.dst) < 0 && errno != EAGAIN)
 			return;
@@ -180,6 +222,18 @@ flush_out(struct session *s)
 		tv.tv_usec = 100000;
 		select(s->down.dst + 1, NULL, &wr, NULL, &tv);
 	}
+}
+
+/* Bounds the kernel's send queue to what the up flow can keep. Returns 1
+ * when the system tells what the peer has acknowledged, else 0. */
+static int
+keep_sndbuf(int sock)
+{
+	int size = KEEP_SNDBUF;
+
+	if (net_unacked(sock) < 0)
+		return 0;
+	return setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) == 0;
 }
 
 static void
@@ -196,6 +250,7 @@ peer_attach(struct session *s, int sock)
 	s->idle_at = br->idle_ms >= 0 ? now_ms() + br->idle_ms : -1;
 	s->up.zc = !br->in_filter && br->in >= 0 && zcopy_possible(br->in, sock);
 	s->down.zc = !br->out_filter && zcopy_possible(sock, br->out);
+	s->up.keep = keep_sndbuf(sock);
 }
 
 static void
@@ -211,6 +266,9 @@ peer_detach(struct session *s, const char *why)
 	br->sock = s->up.dst = s->down.src = -1;
 	s->up.blocked = s->down.blocked = 0;
 	s->up.bytes = s->down.bytes = 0;
+	/* what a peer that ended well did not yet ack, its kernel delivers */
+	buf_release(&s->up.buf, 0);
+	s->up.keep = 0;
 }
 
 static void
@@ -232,12 +290,19 @@ peer_accept(struct session *s, int lfd)
 	struct sockaddr_storage sa;
 	int fd = net_accept(lfd, &sa);
 
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK &&
-		    errno != ECONNABORTED)
-			log_err("accept: %s", strerror(errno));
+	if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != ECONNABORTED) {
+		/* out of descriptors (or memory): the client waits and the
+		 * listeners rest, or they would be readable on every pass;
+		 * said once, not per retry */
+		if (s->accept_at < 0)
+			log_err("accept: %s (the client waits)", strerror(errno));
+		s->accept_at = now_ms() + ACCEPT_REST_MS;
 		return -1;
 	}
+	if (fd < 0)
+		return -1;
+	s->accept_at = -1;
 	addr_format((struct sockaddr *)&sa, s->br->peer);
 	if (!acl_check(s->br->acl, (struct sockaddr *)&sa)) {
 		log_info("refused %s: not allowed", s->br->peer);
@@ -274,6 +339,25 @@ watch(int fd, fd_set *set, int *maxfd)
 /* What a pass of the loop decided. */
 enum { GO_ON, SESSION_END, SESSION_QUIT, SESSION_FAIL, BRIDGE_FAIL };
 
+/* Ends our stdout, keeping descriptor 1 taken (by /dev/null). */
+static void
+close_out(struct session *s)
+{
+	struct bridge *br = s->br;
+	int fd = open("/dev/null", O_WRONLY);
+
+	outfd_restore(br->out, s->out_flags);
+	s->out_flags = -1;
+	if (fd >= 0 && fd != br->out) {
+		dup2(fd, br->out);
+		close(fd);
+	} else if (fd < 0) {
+		close(br->out); /* no /dev/null: the reader still sees the end */
+	}
+	s->out_closed = 1;
+	log_debug("%s finished: stdout closed", br->peer);
+}
+
 /* After I/O: what the state now means for the session. */
 static int
 session_check(struct session *s)
@@ -292,6 +376,10 @@ session_check(struct session *s)
 	/* the peer has finished and all it sent is out */
 	if (flow_done(&s->down) && (up_done || s->in_tty))
 		return SESSION_END;
+	/* the peer's end reaches whoever reads our stdout; with -k the next
+	 * peer may still write there */
+	if (flow_done(&s->down) && !br->keep_open && !s->out_closed)
+		close_out(s);
 	now = now_ms();
 	if (s->quit_at >= 0 && now >= s->quit_at)
 		return SESSION_QUIT;
@@ -301,6 +389,22 @@ session_check(struct session *s)
 		return SESSION_END;
 	}
 	return GO_ON;
+}
+
+/* The peer failed with error e: says so, and what of stdin it did not get,
+ * which the next peer gets first with -k. */
+static void
+peer_lost(struct session *s, const char *what, int e)
+{
+	struct bridge *br = s->br;
+	size_t lost = flow_rewind(&s->up);
+
+	if (lost == 0)
+		log_err("%s%s: %s", what, br->peer, strerror(e));
+	else
+		log_err("%s%s: %s (%zu bytes from stdin %s)", what, br->peer,
+		    strerror(e), lost, br->keep_open ?
+		    "kept for the next peer" : "were not delivered");
 }
 
 /* I/O on a connected peer. Returns GO_ON or what ended the session. */
@@ -319,13 +423,12 @@ session_io(struct session *s, fd_set *rd, fd_set *wr)
 		return BRIDGE_FAIL;
 	}
 	if (rc == FLOW_ERR_DST) {
-		log_err("cannot send to %s: %s (data from stdin was not "
-		    "delivered)", br->peer, strerror(errno));
+		peer_lost(s, "cannot send to ", errno);
 		return SESSION_FAIL;
 	}
 	rc = flow_run(&s->down, sock_r, FD_ISSET(br->out, wr));
 	if (rc == FLOW_ERR_SRC) {
-		log_err("%s: %s", br->peer, strerror(errno));
+		peer_lost(s, "", errno);
 		return SESSION_FAIL;
 	}
 	if (rc == FLOW_ERR_DST) {
@@ -372,7 +475,9 @@ bridge_loop(struct session *s)
 		FD_ZERO(&wr);
 		maxfd = -1;
 		/* no peer: wait for one; stdin fills one buffer meanwhile */
-		for (i = 0; br->sock < 0 && i < br->nlfd; i++)
+		if (s->accept_at > 0 && now_ms() >= s->accept_at)
+			s->accept_at = 0; /* rested: try again, still said once */
+		for (i = 0; br->sock < 0 && s->accept_at <= 0 && i < br->nlfd; i++)
 			watch(br->lfds[i], &rd, &maxfd);
 		if (flow_want_read(&s->up))
 			watch(br->in, &rd, &maxfd);
@@ -382,8 +487,9 @@ bridge_loop(struct session *s)
 			watch(br->sock, &rd, &maxfd);
 		if (flow_want_write(&s->down))
 			watch(br->out, &wr, &maxfd);
-		rc = select(maxfd + 1, &rd, &wr, NULL,
-		    br->sock >= 0 ? next_timeout(s, &tv) : NULL);
+		rc = select(maxfd + 1, &rd, &wr, NULL, br->sock >= 0 ?
+		    next_timeout(s, &tv) : timeout_until(s->accept_at > 0 ?
+		    s->accept_at : -1, &tv));
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc < 0) {
@@ -427,8 +533,9 @@ bridge_run(struct bridge *br)
 	memset(&s, 0, sizeof s);
 	s.br = br;
 	s.in_tty = br->in >= 0 && isatty(br->in);
-	if (flow_init(&s.up, br->in, -1, 0, br->in_filter) < 0 ||
-	    flow_init(&s.down, -1, br->out, 1, br->out_filter) < 0) {
+	s.accept_at = -1;
+	if (flow_init(&s.up, br->in, -1, 0, br->in_filter, KEEP_MAX) < 0 ||
+	    flow_init(&s.down, -1, br->out, 1, br->out_filter, 0) < 0) {
 		log_err("out of memory");
 		buf_free(&s.up.buf);
 		return 1;

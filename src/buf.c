@@ -4,13 +4,16 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "sig.h"
 
 int
-buf_init(struct buf *b, size_t cap)
+buf_init(struct buf *b, size_t cap, size_t keep_max)
 {
-	b->data = malloc(cap);
+	b->size = cap + keep_max;
+	b->data = malloc(b->size);
 	b->cap = cap;
-	b->head = b->tail = 0;
+	b->base = b->head = b->tail = 0;
+	b->keep = keep_max > 0;
 	return b->data ? 0 : -1;
 }
 
@@ -19,7 +22,7 @@ buf_free(struct buf *b)
 {
 	free(b->data);
 	b->data = NULL;
-	b->cap = b->head = b->tail = 0;
+	b->size = b->cap = b->base = b->head = b->tail = 0;
 }
 
 size_t
@@ -31,18 +34,50 @@ buf_len(const struct buf *b)
 size_t
 buf_space(const struct buf *b)
 {
-	return b->cap - buf_len(b);
+	size_t free_cap = b->cap - buf_len(b);
+	size_t free_size = b->size - (b->tail - b->base);
+
+	return free_cap < free_size ? free_cap : free_size;
+}
+
+size_t
+buf_kept(const struct buf *b)
+{
+	return b->head - b->base;
+}
+
+/* Once nothing is held, start again at the front: no compaction needed. */
+static void
+rewind_empty(struct buf *b)
+{
+	if (b->base == b->tail)
+		b->base = b->head = b->tail = 0;
+}
+
+void
+buf_release(struct buf *b, size_t n)
+{
+	if (n < buf_kept(b))
+		b->base = b->head - n;
+	rewind_empty(b);
+}
+
+void
+buf_unsend(struct buf *b)
+{
+	b->head = b->base;
 }
 
 char *
 buf_reserve(struct buf *b, size_t n)
 {
-	if (b->cap - b->tail < n && b->head > 0) {
-		memmove(b->data, b->data + b->head, buf_len(b));
-		b->tail -= b->head;
-		b->head = 0;
+	if (b->size - b->tail < n && b->base > 0) {
+		memmove(b->data, b->data + b->base, b->tail - b->base);
+		b->head -= b->base;
+		b->tail -= b->base;
+		b->base = 0;
 	}
-	return b->cap - b->tail >= n ? b->data + b->tail : NULL;
+	return b->size - b->tail >= n ? b->data + b->tail : NULL;
 }
 
 void
@@ -61,9 +96,10 @@ buf_fill(struct buf *b, int fd)
 		errno = ENOBUFS;
 		return -1;
 	}
+	/* EINTR is retried, but not after SIGINT/SIGTERM: the loop must see it */
 	do
 		n = read(fd, b->data + b->tail, want);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !sig_caught);
 	if (n > 0)
 		b->tail += (size_t)n;
 	return n;
@@ -74,12 +110,14 @@ buf_drain(struct buf *b, int fd)
 {
 	ssize_t n;
 
+	/* EINTR is retried, but not after SIGINT/SIGTERM: the loop must see it */
 	do
 		n = write(fd, b->data + b->head, buf_len(b));
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !sig_caught);
 	if (n > 0)
 		b->head += (size_t)n;
-	if (b->head == b->tail)
-		b->head = b->tail = 0;
+	if (!b->keep)
+		b->base = b->head;
+	rewind_empty(b);
 	return n;
 }

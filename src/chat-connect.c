@@ -11,6 +11,7 @@
 #include "log.h"
 #include "net.h"
 #include "sig.h"
+#include "stdfd.h"
 
 static const char usage[] =
 "usage: chat-connect [options] HOST PORT\n"
@@ -48,6 +49,11 @@ main(int argc, char **argv)
 	int opt, fd;
 
 	log_init("chat-connect");
+	/* first: no descriptor opened later may become stdin, stdout or stderr */
+	if (stdfd_sanitise() < 0) {
+		log_err("cannot open /dev/null: %s", strerror(errno));
+		return 1;
+	}
 	cli_init(&cli);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":w:" CLI_SHORTOPTS, longopts,
@@ -74,7 +80,7 @@ main(int argc, char **argv)
 	sig_init();
 	fd = net_connect(host, port, &no, err, sizeof err);
 	if (fd < 0 && sig_caught)
-		return 128 + sig_caught;
+		return sig_exit(128 + sig_caught);
 	if (fd < 0) {
 		log_err("%s", err);
 		return 1;
@@ -85,5 +91,5 @@ main(int argc, char **argv)
 		addr_format((struct sockaddr *)&sa, br.peer);
 	log_info("connected to %s", br.peer);
 	cli_bridge(&cli, &br);
-	return bridge_run(&br);
+	return sig_exit(bridge_run(&br));
 }

@@ -1,4 +1,5 @@
 /* chat-listen: wait for a peer on PORT and bridge stdin/stdout to it. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "net.h"
 #include "room.h"
 #include "sig.h"
+#include "stdfd.h"
 
 static const char usage[] =
 "usage: chat-listen [options] PORT\n"
@@ -55,7 +57,7 @@ check_room(const struct cli *c, int room, int keep_open, const char *name,
 	if (!room && room_only)
 		die_usage("--name, --max-clients and --max-rate need --room");
 	if (name && !name_valid(name, strlen(name)))
-		die_usage("invalid name '%s': 1-32 of A-Z a-z 0-9 _ - .", name);
+		die_usage("invalid name '%s': " NAME_RULE, name);
 }
 
 static int
@@ -107,6 +109,11 @@ main(int argc, char **argv)
 	int opt, keep_open = 0, n, i, rc;
 
 	log_init("chat-listen");
+	/* first: no descriptor opened later may become stdin, stdout or stderr */
+	if (stdfd_sanitise() < 0) {
+		log_err("cannot open /dev/null: %s", strerror(errno));
+		return 1;
+	}
 	cli_init(&cli);
 	acl_init(&acl);
 	snprintf(help, sizeof help, usage, ROOM_MAX_LIMIT);
@@ -126,8 +133,15 @@ main(int argc, char **argv)
 				    "--deny" : "--allow", optarg);
 			break;
 		case OPT_ALLOW_FILE:
-			if (acl_load(&acl, optarg, err, sizeof err) < 0)
+			rc = acl_load(&acl, optarg, err, sizeof err);
+			if (rc == ACL_ERR_RULE)
 				die_usage("%s", err);
+			/* the file is there to be read: failing to is no usage error */
+			if (rc == ACL_ERR_READ) {
+				log_err("%s", err);
+				acl_free(&acl);
+				return 1;
+			}
 			break;
 		case OPT_ROOM: room = 1; break;
 		case OPT_NAME: name = optarg; room_only = 1; break;
@@ -183,5 +197,5 @@ main(int argc, char **argv)
 		if (lfds[i] >= 0)
 			close(lfds[i]);
 	acl_free(&acl);
-	return rc;
+	return sig_exit(rc);
 }

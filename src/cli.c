@@ -32,7 +32,12 @@ cli_option(struct cli *c, int opt, const char *arg, const char *usage)
 {
 	switch (opt) {
 	case 'q': c->quit_ms = cli_secs("-q", arg); break;
-	case 'i': c->idle_ms = cli_secs("-i", arg); break;
+	case 'i':
+		/* 0 would drop every peer at once: surely a mistake */
+		if (addr_parse_secs(arg, &c->idle_ms) < 0 || c->idle_ms == 0)
+			die_usage("invalid -i '%s': expected seconds > 0 "
+			    "(0.001 to %ld)", arg, ADDR_SECS_MAX);
+		break;
 	case '4': c->family = AF_INET; break;
 	case '6': c->family = AF_INET6; break;
 	case 'd': c->no_stdin = 1; break;

@@ -5,16 +5,20 @@
 #include <stddef.h>
 
 #define LINE_MAX_TEXT 8192 /* longer lines are relayed in pieces this long */
-#define NAME_MAX_LEN 32
+#define NAME_MAX_LEN 32    /* bytes of a name; a literal: NAME_RULE says it */
+#define NAME_STR_(n) #n
+#define NAME_STR(n) NAME_STR_(n)
+/* What a name may be, for messages. */
+#define NAME_RULE "1-" NAME_STR(NAME_MAX_LEN) " characters of A-Z a-z 0-9 _ - ."
 
 /* Bytes of one sender, cut into lines. */
 struct linebuf {
-	char data[LINE_MAX_TEXT];
 	size_t len;    /* bytes held */
 	size_t start;  /* where the next line starts */
 	size_t scan;   /* bytes before this hold no LF */
 	int piece;     /* the last line given continues a line that was split */
 	int split;     /* the last line given was cut at LINE_MAX_TEXT */
+	char data[LINE_MAX_TEXT]; /* last: line_init leaves its pages untouched */
 };
 
 void line_init(struct linebuf *lb);
@@ -45,7 +49,7 @@ struct cmd {
 /* Parses one line as the room reads it, from the host (host set) or a
  * member, who has no /kick. Never fails: anything not a command is text. */
 void cmd_parse(const char *line, size_t len, int host, struct cmd *c);
-/* 1 if s (len bytes) is a valid nick: 1-32 of A-Z a-z 0-9 _ - . */
+/* 1 if s (len bytes) is a valid nick: NAME_RULE. */
 int name_valid(const char *s, size_t len);
 
 #endif

@@ -26,7 +26,8 @@ vlog(const char *fmt, va_list ap)
 	char line[1024];
 	int n, m;
 
-	/* one write(2) per line, so lines from several processes never mix */
+	/* one write(2) per line, so lines from several processes never mix;
+	 * a terminal that stopped draining loses the line (stdfd.c) */
 	n = snprintf(line, sizeof line, "%s: ", prog);
 	m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
 	if (m < 0)

@@ -1,3 +1,6 @@
+#ifdef __linux__
+#include <linux/sockios.h> /* SIOCOUTQ */
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -5,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +37,21 @@ net_nonblock(int fd)
 	int fl = fcntl(fd, F_GETFL);
 
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+long
+net_unacked(int fd)
+{
+#ifdef SIOCOUTQ
+	int n;
+
+	/* after a reset too: the kernel still counts what was never acked */
+	if (ioctl(fd, SIOCOUTQ, &n) == 0 && n >= 0)
+		return n;
+#else
+	(void)fd;
+#endif
+	return -1;
 }
 
 char *

@@ -28,19 +28,24 @@
 #define FLUSH_MS 1000          /* how long closing the room waits for queues */
 #define ESC_MAX (LINE_MAX_TEXT * FILTER_GROWTH + FILTER_SLACK)
 #define BATCH_MAX (16 * 1024)  /* relayed lines shared as one message, about */
+#define PREFIX_MAX (NAME_MAX_LEN + 4) /* "<NAME> " and its NUL */
 #define READS_PER_PASS 8       /* reads of one sender per pass: 64 KiB at most */
-/* What one sender may queue for each member per pass: what one read of
- * 8 KiB could when escaping made it 4 times as long. More would let a
- * burst outrun readers that keep up, past QUEUE_HARD, between two passes. */
+/* What one sender may queue for each member per pass (one 8 KiB read that
+ * escaping made 4 times as long), and what all senders together may: past
+ * it, the senders not yet read wait for the next pass, which starts with
+ * them. Members' queues are written between two passes, so a burst from
+ * many senders cannot outrun readers that keep up. */
 #define PASS_OUT_MAX (32 * 1024)
+#define PASS_ALL_MAX (64 * 1024)
+#define ACCEPT_REST_MS 250     /* out of descriptors: listeners rest this long */
 
 struct member {
 	int fd;
 	char name[NAME_MAX_LEN + 1];
-	struct linebuf in;
 	struct msgq out;
 	int closing;                /* kicked or left: close once out is written */
 	int dead;                   /* gone: freed at the end of the pass */
+	int dropped;                /* dropped as too slow, not yet announced */
 	long close_at;              /* when closing gives up waiting */
 	long heard_at;              /* its last line, for -i */
 	long moved_at;              /* its socket last took bytes, or out was empty */
@@ -48,7 +53,12 @@ struct member {
 	long tokens_at;
 	int warned;                 /* told to slow down during this burst */
 	struct member *next;
+	struct linebuf in;          /* last: its 8 KiB stay untouched until used */
 };
+
+/* member_join zeroes everything up to the line bytes: they must be last */
+_Static_assert(offsetof(struct member, in) + sizeof(struct linebuf) ==
+    sizeof(struct member), "struct member: the line buffer comes last");
 
 struct room {
 	const struct room_opts *o;
@@ -59,12 +69,17 @@ struct room {
 	int count;                  /* members holding a descriptor */
 	int next_num;
 	int spare;                  /* kept open to refuse clients at EMFILE */
+	long accept_at;             /* out of descriptors: accept again then */
 	int closed;                 /* the host closed the room */
+	int drops;                  /* members dropped, not yet announced */
+	int announcing;             /* announce_drops() is running */
+	struct member *next_reader; /* where the next pass starts reading */
+	long paused_at;             /* the host's stdout is full since; or -1 */
 	char esc[ESC_MAX];          /* one escaped line */
 	/* Lines one read brought from one sender, formatted and not yet
 	 * relayed: they go out as one shared message, so a burst costs one
 	 * queue entry per member, not one per line. */
-	char batch[BATCH_MAX + ESC_MAX + NAME_MAX_LEN + 4];
+	char batch[BATCH_MAX + ESC_MAX + PREFIX_MAX];
 	size_t batch_len;
 	struct member *batch_from; /* NULL: the host */
 	unsigned long relayed;     /* bytes relay() has formatted, ever */
@@ -85,7 +100,10 @@ too_slow(const struct member *m, size_t q, long now)
 	return q > QUEUE_HARD || (q > QUEUE_MAX && now - m->moved_at >= STALL_MS);
 }
 
-/* Queues msg for m; a member that cannot keep up is dropped. */
+/* Queues msg for m; a member that cannot keep up is dropped, and its
+ * leaving announced by announce_drops() once msg is queued for all: a
+ * notice sent from here would reach other members that are too slow, and
+ * recurse through each of them. */
 static void
 send_to(struct room *r, struct member *m, struct msg *msg)
 {
@@ -95,9 +113,38 @@ send_to(struct room *r, struct member *m, struct msg *msg)
 		return;
 	if (m->out.bytes == 0)
 		m->moved_at = r->now; /* nothing pending: not stalled */
-	if (too_slow(m, q, r->now) ||
-	    msgq_push(&m->out, msg) < 0)
-		member_leave(r, m, " (too slow)", 0);
+	if (too_slow(m, q, r->now) || msgq_push(&m->out, msg) < 0) {
+		m->dead = m->dropped = 1;
+		r->drops++;
+	}
+}
+
+static void
+say_left(struct room *r, struct member *m, const char *why);
+static void
+last_words(struct room *r, struct member *m);
+
+/* Announces the members send_to() dropped, after what they had sent; those
+ * its notices drop in turn are announced by the same loop, never by a
+ * nested one. */
+static void
+announce_drops(struct room *r)
+{
+	struct member *m;
+
+	if (r->announcing)
+		return;
+	r->announcing = 1;
+	while (r->drops > 0) {
+		r->drops = 0;
+		for (m = r->head; m; m = m->next)
+			if (m->dropped) {
+				m->dropped = 0;
+				last_words(r, m);
+				say_left(r, m, " (too slow)");
+			}
+	}
+	r->announcing = 0;
 }
 
 /* To the host's stdout; under -t, each of msg's lines gets a timestamp
@@ -146,6 +193,7 @@ broadcast(struct room *r, struct member *except, struct msg *msg, int host)
 	if (host)
 		host_print(r, msg);
 	msg_unref(msg);
+	announce_drops(r);
 }
 
 /* "* ...\n" from a format. Returns a message, or NULL. */
@@ -180,6 +228,7 @@ tell(struct room *r, struct member *m, struct msg *msg)
 	else
 		host_print(r, msg);
 	msg_unref(msg);
+	announce_drops(r);
 }
 
 /* Text made safe for any terminal into out (len * FILTER_GROWTH +
@@ -217,12 +266,12 @@ relay(struct room *r, struct member *from, const char *text, size_t len)
 	size_t n;
 
 	if (r->batch_len > 0 && (r->batch_from != from ||
-	    r->batch_len + NAME_MAX_LEN + 4 + len * FILTER_GROWTH +
+	    r->batch_len + PREFIX_MAX + len * FILTER_GROWTH +
 	    FILTER_SLACK > sizeof r->batch))
 		batch_flush(r);
 	r->batch_from = from;
 	p = r->batch + r->batch_len;
-	n = (size_t)snprintf(p, NAME_MAX_LEN + 4, "<%s> ",
+	n = (size_t)snprintf(p, PREFIX_MAX, "<%s> ",
 	    from ? from->name : r->host);
 	n += escape(text, len, p + n);
 	p[n++] = '\n';
@@ -275,8 +324,20 @@ who_list(struct room *r)
 
 /* ---- members ---- */
 
+/* Tells everyone that m, already marked as leaving, has left. */
+static void
+say_left(struct room *r, struct member *m, const char *why)
+{
+	/* what it said in this read goes before its leaving (a flooder
+	 * dropped by its own "slow down" notice) */
+	batch_flush(r);
+	log_info("%s disconnected%s", m->name, why);
+	broadcast(r, m, notice("%s left%s", m->name, why), 1);
+}
+
 /* m leaves, announced once. With linger it still gets what is queued for
- * it (CLOSE_MS at most); otherwise it is closed at the end of the pass. */
+ * it (CLOSE_MS at most); otherwise it is closed at the end of the pass.
+ * It is marked first: the notice must not come back to it. */
 static void
 member_leave(struct room *r, struct member *m, const char *why, int linger)
 {
@@ -284,20 +345,15 @@ member_leave(struct room *r, struct member *m, const char *why, int linger)
 		m->dead |= !linger;
 		return;
 	}
-	/* what it said in this read goes before its leaving (a flooder
-	 * dropped by its own "slow down" notice); nested, this is a no-op */
-	batch_flush(r);
-	log_info("%s disconnected%s", m->name, why);
-	broadcast(r, m, notice("%s left%s", m->name, why), 1);
 	m->closing = linger;
 	m->dead = !linger;
-	m->close_at = now_ms() + CLOSE_MS;
+	m->close_at = r->now + CLOSE_MS;
+	say_left(r, m, why);
 }
 
 static void
 member_join(struct room *r, int fd, const char *addr)
 {
-	/* not calloc: the line buffer's pages stay untouched until used */
 	struct member *m = malloc(sizeof *m);
 	int sndbuf = SNDBUF;
 	char *who;
@@ -307,8 +363,10 @@ member_join(struct room *r, int fd, const char *addr)
 		close(fd);
 		return;
 	}
-	memset(m, 0, offsetof(struct member, in));
-	memset(&m->out, 0, sizeof *m - offsetof(struct member, out));
+	/* all of it but the line bytes, which come last (not calloc: 500
+	 * idle members would touch 4 MB for nothing) */
+	memset(m, 0, offsetof(struct member, in) +
+	    offsetof(struct linebuf, data));
 	m->fd = fd;
 	/* the kernel's share of a slow member's backlog stays small too */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
@@ -349,6 +407,8 @@ reap(struct room *r)
 			prev->next = next;
 		else
 			r->head = next;
+		if (r->next_reader == m)
+			r->next_reader = next;
 		if (r->tail == m)
 			r->tail = prev;
 		close(m->fd);
@@ -395,8 +455,7 @@ cmd_nick(struct room *r, struct member *m, const char *arg, size_t len)
 		return;
 	}
 	if (!name_valid(arg, len)) {
-		tell(r, m, notice("error: a nick is 1-32 characters of "
-		    "A-Z a-z 0-9 _ - ."));
+		tell(r, m, notice("error: a nick is " NAME_RULE));
 		return;
 	}
 	if (strlen(cur) == len && memcmp(cur, arg, len) == 0) {
@@ -555,6 +614,38 @@ would_block(ssize_t n)
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+/* A member dropped as too slow before the room read what it sent: its
+ * kernel took those lines, so it believes them delivered. They go out,
+ * as much as one pass reads of a sender. */
+static void
+last_words(struct room *r, struct member *m)
+{
+	struct cmd c;
+	const char *line;
+	size_t room, len;
+	ssize_t n;
+	char *p;
+	int i;
+
+	for (i = 0; i < READS_PER_PASS; i++) {
+		p = line_space(&m->in, &room);
+		do
+			n = read(m->fd, p, room);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			break;
+		line_added(&m->in, (size_t)n);
+		/* its text only: commands of a member that is gone mean nothing */
+		while (line_next(&m->in, &line, &len)) {
+			cmd_parse(line, len, 0, &c);
+			if (m->in.piece && len > 0)
+				relay(r, m, line, len);
+			else if (c.kind == CMD_TEXT)
+				relay(r, m, c.arg, c.arglen);
+		}
+	}
+}
+
 /* What a member sent; its end of input or an error means it is gone. */
 static void
 member_read(struct room *r, struct member *m)
@@ -567,8 +658,8 @@ member_read(struct room *r, struct member *m)
 		batch_flush(r);
 		return;
 	}
-	/* gone: its last line without a newline still counts */
-	if (n == 0 && line_rest(&m->in, &line, &len))
+	/* gone, by a FIN or a reset: its last line without a newline counts */
+	if (line_rest(&m->in, &line, &len))
 		room_line(r, m, line, len, m->in.piece);
 	batch_flush(r);
 	/* at end of input it may still read what is queued for it */
@@ -646,9 +737,16 @@ room_accept(struct room *r, int lfd)
 			continue;
 		}
 		if (fd < 0) {
-			log_err("accept: %s", strerror(errno));
+			/* no spare either (or no memory): the client waits;
+			 * the listeners rest meanwhile, or they would be
+			 * readable on every pass. Said once, not per retry. */
+			if (r->accept_at < 0)
+				log_err("accept: %s (the client waits)",
+				    strerror(errno));
+			r->accept_at = r->now + ACCEPT_REST_MS;
 			return;
 		}
+		r->accept_at = -1;
 		addr_format((struct sockaddr *)&sa, addr);
 		if (!acl_check(r->o->acl, (struct sockaddr *)&sa))
 			refuse(fd, addr, "not allowed", NULL);
@@ -661,6 +759,30 @@ room_accept(struct room *r, int lfd)
 
 /* ---- the loop ---- */
 
+/* Members' input, from where the last pass stopped: once PASS_ALL_MAX is
+ * queued for everyone, the rest wait for the next pass and go first then. */
+static void
+read_members(struct room *r, fd_set *rd)
+{
+	struct member *start = r->next_reader ? r->next_reader : r->head;
+	struct member *m = start, *next;
+	unsigned long from = r->relayed;
+
+	if (!m)
+		return;
+	do {
+		next = m->next ? m->next : r->head;
+		if (!m->dead && !m->closing && FD_ISSET(m->fd, rd)) {
+			member_read(r, m);
+			if (r->relayed - from >= PASS_ALL_MAX) {
+				r->next_reader = next;
+				return;
+			}
+		}
+		m = next;
+	} while (m != start);
+}
+
 static void
 watch(int fd, fd_set *set, int *maxfd)
 {
@@ -669,15 +791,41 @@ watch(int fd, fd_set *set, int *maxfd)
 		*maxfd = fd;
 }
 
-/* The nearest deadline (kicks, -i) as a select() timeout, or NULL. */
+/* Whether -i drops silent members now: not while the room reads nobody. */
+static int
+idle_runs(const struct room *r)
+{
+	return r->o->idle_ms >= 0 && r->paused_at < 0;
+}
+
+/* While the host's stdout is full the room reads nobody, so nobody's idle
+ * clock may run: when it reads again, each moves on by the time stood. */
+static void
+set_paused(struct room *r, int paused)
+{
+	struct member *m;
+
+	if (paused && r->paused_at < 0) {
+		r->paused_at = r->now;
+	} else if (!paused && r->paused_at >= 0) {
+		for (m = r->head; m; m = m->next)
+			m->heard_at += r->now - r->paused_at;
+		r->paused_at = -1;
+	}
+}
+
+/* The nearest deadline (kicks, -i, resting listeners) as a select()
+ * timeout, or NULL. */
 static struct timeval *
 next_timeout(struct room *r, struct timeval *tv)
 {
 	long at = -1, t;
 	struct member *m;
 
+	if (r->accept_at > 0)
+		at = r->accept_at;
 	for (m = r->head; m; m = m->next) {
-		t = m->closing ? m->close_at : r->o->idle_ms >= 0 ?
+		t = m->closing ? m->close_at : idle_runs(r) ?
 		    m->heard_at + r->o->idle_ms : -1;
 		if (t >= 0 && (at < 0 || t < at))
 			at = t;
@@ -703,7 +851,7 @@ check_timers(struct room *r)
 			m->dead = 1;
 		else if (!m->closing && too_slow(m, m->out.bytes, now))
 			member_leave(r, m, " (too slow)", 0);
-		else if (!m->closing && r->o->idle_ms >= 0 &&
+		else if (!m->closing && idle_runs(r) &&
 		    now >= m->heard_at + r->o->idle_ms)
 			member_leave(r, m, " (idle)", 1);
 	}
@@ -766,9 +914,12 @@ room_loop(struct room *r)
 		maxfd = -1;
 		/* the host's stdout never loses a line: while it is full, read nothing */
 		paused = r->hostout.bytes > QUEUE_MAX;
+		set_paused(r, paused);
 		if (r->hostout.bytes > 0)
 			watch(o->out, &wr, &maxfd);
-		for (i = 0; !paused && i < o->nlfd; i++)
+		if (r->accept_at >= 0 && r->now >= r->accept_at)
+			r->accept_at = 0; /* rested: try again, still said once */
+		for (i = 0; !paused && r->accept_at <= 0 && i < o->nlfd; i++)
 			watch(o->lfds[i], &rd, &maxfd);
 		if (!paused && o->in >= 0)
 			watch(o->in, &rd, &maxfd);
@@ -791,13 +942,11 @@ room_loop(struct room *r)
 			log_err("write to stdout: %s", strerror(errno));
 			return 1;
 		}
-		/* members' output, then their input, in join order */
+		/* members' output, then their input */
 		for (m = r->head; m; m = m->next)
 			if (!m->dead && FD_ISSET(m->fd, &wr))
 				member_write(r, m);
-		for (m = r->head; m; m = m->next)
-			if (!m->dead && !m->closing && FD_ISSET(m->fd, &rd))
-				member_read(r, m);
+		read_members(r, &rd);
 		if (o->in >= 0 && FD_ISSET(o->in, &rd))
 			host_read(r);
 		for (i = 0; i < o->nlfd; i++)
@@ -824,6 +973,7 @@ room_run(const struct room_opts *o)
 	msgq_init(&r->hostout);
 	r->spare = open("/dev/null", O_RDONLY);
 	r->now = now_ms();
+	r->accept_at = r->paused_at = -1;
 	saved = o->out >= 0 ? outfd_nonblock(o->out) : -1;
 	rc = room_loop(r);
 	room_close(r);

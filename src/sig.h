@@ -10,4 +10,9 @@ extern volatile sig_atomic_t sig_caught; /* SIGINT or SIGTERM once caught, else 
  * returns EINTR; ignore SIGPIPE so a gone peer is an EPIPE return. */
 void sig_init(void);
 
+/* main's return, after its cleanup: rc when no signal was caught;
+ * otherwise the process dies by that signal (the shell still shows
+ * 128+N in $?) and this does not return. */
+int sig_exit(int rc);
+
 #endif

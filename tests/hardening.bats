@@ -260,13 +260,17 @@ print("data", repr(s.recv(100)), flush=True)' "$PORT"
 	expect_exit "$PYPID" 0
 	grep -qx "data b''" "$T/py.out"
 	log_has 'chat-listen: refused 127\.0\.0\.1:[0-9]+: not allowed'
-	for bad in '--allow 300.1.1.1' '--allow 10.0.0.0/33' '--deny ::1/129' '--allow host.name' "--allow-file $T/nope"; do
+	for bad in '--allow 300.1.1.1' '--allow 10.0.0.0/33' '--deny ::1/129' '--allow host.name'; do
 		# shellcheck disable=SC2086 # split on purpose
 		run chat-listen $bad 0
 		[ "$status" -eq 2 ]
 		[ "${#lines[@]}" -eq 2 ]
 		[ "${lines[1]}" = "Try 'chat-listen --help'." ]
 	done
+	# a file that cannot be read is a runtime error, not a usage error
+	run chat-listen --allow-file "$T/nope" 0
+	[ "$status" -eq 1 ]
+	[ "$output" = "chat-listen: $T/nope: No such file or directory" ]
 	printf '127.0.0.1\nnot-an-address\n' >"$T/bad"
 	run chat-listen --allow-file "$T/bad" 0
 	[ "$status" -eq 2 ]

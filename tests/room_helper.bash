@@ -393,7 +393,7 @@ log_has() {
 # room_gone_pid PID: PID has exited (a zombie counts), read without a fork.
 room_gone_pid() {
 	local s=''
-	IFS= read -r s <"/proc/$1/stat" 2>/dev/null || return 0
+	{ IFS= read -r s <"/proc/$1/stat"; } 2>/dev/null || return 0
 	s=${s##*) }
 	[[ $s == [ZX]* ]]
 }

@@ -6,9 +6,13 @@
  * the line runs out). Any other line is a rule, "!" in front for --deny.
  * Checked: acl_add takes exactly the ADDR and ADDR/BITS that inet_pton and
  * a bit count in range make; acl_check lets each peer in exactly when a
- * model says (deny wins, allow rules mean only matches get in, v4-mapped
- * matches as IPv4); the rule lines written to a file and read with
- * acl_load give the same answers as the --allow rules they stand for.
+ * model says (deny wins, allow rules mean only matches get in; an IPv4
+ * peer, v4-mapped or not, is matched by IPv4 rules only, and a v4-mapped
+ * rule of 96 bits or more is one: ::ffff:127.0.0.1 matches 127.0.0.1,
+ * ::/0 does not);
+ * the rule lines written to a file and read with acl_load give the same
+ * answers as the --allow rules they stand for, and a bad line there is
+ * ACL_ERR_RULE.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -89,15 +93,30 @@ bit(const unsigned char *a, int i)
 	return a[i / 8] >> (7 - i % 8) & 1;
 }
 
-static int
-model_check(const struct model *m, int family, const unsigned char *a)
-{
-	int allowed = !m->allows, i, b, match;
+struct peer {
+	struct sockaddr *sa;
+	int v4;                /* an IPv4 peer, v4-mapped or not */
+	int other;             /* neither IPv4 nor IPv6 */
+	unsigned char a4[4];   /* as IPv4 rules see it (if v4) */
+	unsigned char a6[16];  /* as IPv6 rules see it: ::ffff:A.B.C.D if v4 */
+};
 
-	if (family == 0)
+static int
+model_check(const struct model *m, const struct peer *pe)
+{
+	static const unsigned char v4pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff };
+	int allowed = !m->allows, i, b, match, mapped;
+	const unsigned char *a;
+
+	if (pe->other)
 		return m->n == 0 && !m->allows;
 	for (i = 0; i < m->n; i++) {
-		match = m->r[i].family == family;
+		/* ::ffff:A.B.C.D/96 and longer name IPv4 peers, in mapped form */
+		mapped = m->r[i].family == AF_INET6 && m->r[i].bits >= 96 &&
+		    memcmp(m->r[i].addr, v4pfx, sizeof v4pfx) == 0;
+		a = m->r[i].family == AF_INET ? pe->a4 : pe->a6;
+		match = (m->r[i].family == AF_INET || mapped) == pe->v4;
 		for (b = 0; match && b < m->r[i].bits; b++)
 			match = bit(m->r[i].addr, b) == bit(a, b);
 		if (match && m->r[i].deny)
@@ -108,12 +127,6 @@ model_check(const struct model *m, int family, const unsigned char *a)
 	return allowed;
 }
 
-struct peer {
-	struct sockaddr *sa;
-	int family;            /* as matched: AF_INET, AF_INET6, 0 for other */
-	unsigned char a[16];   /* as matched */
-};
-
 /* A peer from the bytes after '@' (len of them at p). */
 static void
 peer_make(const uint8_t *p, size_t len, struct peer *pe)
@@ -123,7 +136,7 @@ peer_make(const uint8_t *p, size_t len, struct peer *pe)
 	struct sockaddr_in6 *s6;
 
 	memcpy(b, p, len < sizeof b ? len : sizeof b);
-	memset(pe->a, 0, sizeof pe->a);
+	memset(pe, 0, sizeof *pe);
 	switch (b[0] % 4) {
 	case 0:
 		s4 = calloc(1, sizeof *s4);
@@ -131,8 +144,10 @@ peer_make(const uint8_t *p, size_t len, struct peer *pe)
 		s4->sin_family = AF_INET;
 		memcpy(&s4->sin_addr, b + 1, 4);
 		pe->sa = (struct sockaddr *)s4;
-		pe->family = AF_INET;
-		memcpy(pe->a, b + 1, 4);
+		pe->v4 = 1;
+		memcpy(pe->a4, b + 1, 4);
+		pe->a6[10] = pe->a6[11] = 0xff;
+		memcpy(pe->a6 + 12, b + 1, 4);
 		return;
 	case 1:
 		memset(b + 1, 0, 10);
@@ -144,19 +159,15 @@ peer_make(const uint8_t *p, size_t len, struct peer *pe)
 		s6->sin6_family = AF_INET6;
 		memcpy(&s6->sin6_addr, b + 1, 16);
 		pe->sa = (struct sockaddr *)s6;
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			pe->family = AF_INET;
-			memcpy(pe->a, b + 13, 4);
-		} else {
-			pe->family = AF_INET6;
-			memcpy(pe->a, b + 1, 16);
-		}
+		pe->v4 = IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr);
+		memcpy(pe->a4, b + 13, 4);
+		memcpy(pe->a6, b + 1, 16);
 		return;
 	default:
 		pe->sa = calloc(1, sizeof *pe->sa);
 		check(pe->sa != NULL);
 		pe->sa->sa_family = AF_UNIX;
-		pe->family = 0;
+		pe->other = 1;
 		return;
 	}
 }
@@ -271,15 +282,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	acl_init(&af);
 	rc = model_file(text, &mf);
 	err[0] = '\0';
-	check(acl_load(&af, path, err, sizeof err) == rc);
+	check(acl_load(&af, path, err, sizeof err) ==
+	    (rc == 0 ? 0 : ACL_ERR_RULE));
 	check(rc == 0 ? err[0] == '\0' : err[0] != '\0');
 
 	for (i = 0; i < np; i++) {
-		check(acl_check(&a, peers[i].sa) ==
-		    model_check(&m, peers[i].family, peers[i].a));
+		check(acl_check(&a, peers[i].sa) == model_check(&m, &peers[i]));
 		if (rc == 0)
 			check(acl_check(&af, peers[i].sa) ==
-			    model_check(&mf, peers[i].family, peers[i].a));
+			    model_check(&mf, &peers[i]));
 		check(acl_check(NULL, peers[i].sa) == 1);
 		free(peers[i].sa);
 	}
