@@ -69,7 +69,7 @@ install: all
 		$(DESTDIR)$(COMPDIR_BASH) $(DESTDIR)$(COMPDIR_ZSH) $(DESTDIR)$(COMPDIR_FISH)
 	cp -f $(BINS) bin/chat-tmux $(DESTDIR)$(BINDIR)/
 	for t in $(TOOLS) chat-tmux; do chmod 755 $(DESTDIR)$(BINDIR)/$$t; done
-	for t in $(TOOLS); do \
+	for t in $(TOOLS) chat-tmux; do \
 		sed 's/@VERSION@/$(VERSION)/g' man/$$t.1 > $(DESTDIR)$(MANPREFIX)/man1/$$t.1; \
 		chmod 644 $(DESTDIR)$(MANPREFIX)/man1/$$t.1; \
 		cp -f completions/$$t.bash $(DESTDIR)$(COMPDIR_BASH)/$$t; \
@@ -78,12 +78,11 @@ install: all
 	done
 
 uninstall:
-	for t in $(TOOLS); do \
+	for t in $(TOOLS) chat-tmux; do \
 		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(MANPREFIX)/man1/$$t.1 \
 			$(DESTDIR)$(COMPDIR_BASH)/$$t $(DESTDIR)$(COMPDIR_ZSH)/_$$t \
 			$(DESTDIR)$(COMPDIR_FISH)/$$t.fish; \
 	done
-	rm -f $(DESTDIR)$(BINDIR)/chat-tmux
 
 clean:
 	rm -f $(BINS) src/*.o .build-flags

@@ -21,6 +21,10 @@ teardown() {
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 TOOLS=(chat-listen chat-connect)
+# every program with a --help, a man page and completions
+DOCUMENTED=(chat-listen chat-connect chat-tmux)
+# options each --help lists at least: a broken parse must not pass
+declare -gA MIN_OPTS=([chat-listen]=10 [chat-connect]=10 [chat-tmux]=2)
 
 # help_opts PROG: every option PROG --help lists, short and long, one a
 # line (taken from the option column: the text before two blanks).
@@ -97,6 +101,9 @@ complete_listen() {
 complete_connect() {
 	bash_complete "$ROOT/completions/chat-connect.bash" _chat_connect "$1"
 }
+complete_tmux() {
+	bash_complete "$ROOT/completions/chat-tmux.bash" _chat_tmux "$1"
+}
 
 # assert_lines_include LINES WORD...: every WORD is one of LINES.
 assert_lines_include() {
@@ -125,10 +132,10 @@ same_set() {
 
 @test "docs: every --help option is in the man page and in all three completions" {
 	local prog opts o missing=() page
-	for prog in "${TOOLS[@]}"; do
+	for prog in "${DOCUMENTED[@]}"; do
 		opts=$(help_opts "$prog")
 		# a broken parse must not pass for an empty list
-		[ "$(wc -l <<<"$opts")" -ge 10 ] || {
+		[ "$(wc -l <<<"$opts")" -ge "${MIN_OPTS[$prog]}" ] || {
 			echo "$prog: only parsed [$opts] from --help" >&2
 			return 1
 		}
@@ -155,9 +162,37 @@ same_set() {
 	fi
 }
 
+@test "docs: chat-tmux's modes and environment, from its --help, are in its man page and completions" {
+	local help modes vars m v missing=()
+	help=$(chat-tmux --help)
+	modes=$(sed -nE 's/^(usage:)? +chat-tmux ([a-z]+) .*/\2/p' <<<"$help")
+	vars=$(sed -nE 's/^ +(CHAT_TMUX_[A-Z_]+) .*/\1/p' <<<"$help")
+	assert_eq "${modes//$'\n'/ }" "listen connect" "modes parsed from chat-tmux --help"
+	[ "$(wc -l <<<"$vars")" -ge 3 ] || {
+		echo "only parsed [$vars] from chat-tmux --help" >&2
+		return 1
+	}
+	for m in $modes; do
+		grep -qE "^\.Cm $m( |\$)" "$ROOT/man/chat-tmux.1" || missing+=("man/chat-tmux.1:$m")
+		grep -qE "(^|[^-[:alnum:]])$m([^-[:alnum:]]|\$)" "$ROOT/completions/chat-tmux.bash" ||
+			missing+=("completions/chat-tmux.bash:$m")
+		# _arguments' list of values with descriptions: listen\:"..."
+		grep -qF "$m\\:" "$ROOT/completions/_chat-tmux" || missing+=("completions/_chat-tmux:$m")
+		grep -qE "^complete .* -a $m( |\$)" "$ROOT/completions/chat-tmux.fish" ||
+			missing+=("completions/chat-tmux.fish:$m")
+	done
+	for v in $vars; do
+		grep -qE "^\.It Ev $v\$" "$ROOT/man/chat-tmux.1" || missing+=("man/chat-tmux.1:$v")
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		printf 'not documented: %s\n' "${missing[@]}" >&2
+		return 1
+	fi
+}
+
 @test "docs: bash completion offers exactly the options --help lists" {
 	local prog
-	for prog in "${TOOLS[@]}"; do
+	for prog in "${DOCUMENTED[@]}"; do
 		run bash_complete "$ROOT/completions/$prog.bash" "_${prog//-/_}" "$prog -"
 		assert_eq "$status" 0 "status of the $prog completion"
 		same_set "$output" "$(help_opts "$prog")"
@@ -166,7 +201,8 @@ same_set() {
 
 @test "docs: man pages pass mandoc -T lint -W warning" {
 	need mandoc
-	run mandoc -T lint -W warning "$ROOT/man/chat-listen.1" "$ROOT/man/chat-connect.1"
+	run mandoc -T lint -W warning "$ROOT/man/chat-listen.1" "$ROOT/man/chat-connect.1" \
+		"$ROOT/man/chat-tmux.1"
 	assert_eq "$output" "" "mandoc lint output"
 	assert_eq "$status" 0 "mandoc lint status"
 }
@@ -174,7 +210,7 @@ same_set() {
 @test "docs: man pages pass groff -ww -z -mandoc" {
 	need groff
 	local p
-	for p in chat-listen chat-connect; do
+	for p in "${DOCUMENTED[@]}"; do
 		run groff -ww -z -mandoc "$ROOT/man/$p.1"
 		assert_eq "$output" "" "groff warnings for $p.1"
 		assert_eq "$status" 0 "groff status for $p.1"
@@ -184,6 +220,7 @@ same_set() {
 @test "docs: man pages carry @VERSION@ for make install to stamp" {
 	grep -q '^\.Os .*@VERSION@' "$ROOT/man/chat-listen.1"
 	grep -q '^\.Os .*@VERSION@' "$ROOT/man/chat-connect.1"
+	grep -q '^\.Os .*@VERSION@' "$ROOT/man/chat-tmux.1"
 }
 
 @test "bash completion: long options, values, operands" {
@@ -215,6 +252,24 @@ same_set() {
 	assert_eq "$output" "--retry" "chat-connect -w 5 --re"
 	run complete_listen "chat-listen -- --ke"
 	assert_eq "$output" "" "chat-listen -- --ke"
+}
+
+@test "bash completion: chat-tmux completes its mode, then as chat-listen or chat-connect" {
+	run complete_tmux "chat-tmux "
+	same_set "$output" $'listen\nconnect'
+	run complete_tmux "chat-tmux c"
+	assert_eq "$output" "connect" "chat-tmux c"
+	run complete_tmux "chat-tmux listen --ke"
+	assert_eq "$output" "--keep-open" "chat-tmux listen --ke"
+	run complete_tmux "chat-tmux listen -tb 127"
+	assert_eq "$output" "127.0.0.1" "chat-tmux listen -tb 127"
+	run complete_tmux "chat-tmux connect -w 5 --re"
+	assert_eq "$output" "--retry" "chat-tmux connect -w 5 --re"
+	run complete_tmux "chat-tmux connect localhost 80 "
+	assert_eq "$output" "" "chat-tmux connect HOST PORT"
+	# the tool's --help, not chat-tmux's -h
+	run complete_tmux "chat-tmux connect -"
+	same_set "$output" "$(help_opts chat-connect)"
 }
 
 @test "bash completion: --allow-file completes files" {
@@ -250,16 +305,18 @@ same_set() {
 	assert_lines_include "$output" "$T/acl.list"
 	BASH_COMPLETION=$main run complete_connect "chat-connect -"
 	assert_lines_include "$output" --retry
+	BASH_COMPLETION=$main run complete_tmux "chat-tmux listen --allow-file $T/acl.l"
+	assert_lines_include "$output" "$T/acl.list"
 }
 
 @test "zsh completions parse (zsh -n)" {
 	need zsh
-	run zsh -n "$ROOT/completions/_chat-listen"
-	assert_eq "$status:$output" "0:" "zsh -n _chat-listen"
-	run zsh -n "$ROOT/completions/_chat-connect"
-	assert_eq "$status:$output" "0:" "zsh -n _chat-connect"
-	head -n1 "$ROOT/completions/_chat-listen" | grep -qx '#compdef chat-listen'
-	head -n1 "$ROOT/completions/_chat-connect" | grep -qx '#compdef chat-connect'
+	local prog
+	for prog in "${DOCUMENTED[@]}"; do
+		run zsh -n "$ROOT/completions/_$prog"
+		assert_eq "$status:$output" "0:" "zsh -n _$prog"
+		head -n1 "$ROOT/completions/_$prog" | grep -qx "#compdef $prog"
+	done
 }
 
 # fish_complete FILE LINE: the candidates fish offers for LINE once FILE
@@ -268,6 +325,14 @@ fish_complete() {
 	# shellcheck disable=SC2016 # fish code, not shell
 	fish --no-config -c 'source $argv[1]; and complete -C $argv[2]' "$1" "$2" |
 		cut -f1
+}
+
+# fish_autoload LINE: the candidates fish offers for LINE, each completion
+# file loaded from completions/ when its command is first completed.
+fish_autoload() {
+	# shellcheck disable=SC2016 # fish code, not shell
+	fish --no-config -c 'set -p fish_complete_path $argv[1]; complete -C $argv[2]' \
+		"$ROOT/completions" "$1" | cut -f1
 }
 
 # zsh_screen: the zsh pane's text.
@@ -295,6 +360,11 @@ zsh_screen_has() {
 	zsh_screen_has 127.0.0.1
 	tmux -L "$ZSOCK" send-keys -t zc C-u 'chat-connect --re' Tab
 	wait_for zsh_screen_has 'chat-connect --retry'
+	# chat-tmux: the mode, then chat-listen's own completion
+	tmux -L "$ZSOCK" send-keys -t zc C-u 'chat-tmux l' Tab
+	wait_for zsh_screen_has 'chat-tmux listen '
+	tmux -L "$ZSOCK" send-keys -t zc -- --ke Tab
+	wait_for zsh_screen_has 'chat-tmux listen --keep-open'
 	if zsh_screen | grep -E 'parse error|command not found|_arguments:' >&2; then
 		return 1
 	fi
@@ -303,7 +373,7 @@ zsh_screen_has() {
 @test "fish completions parse, and complete options and values" {
 	need fish
 	local prog
-	for prog in "${TOOLS[@]}"; do
+	for prog in "${DOCUMENTED[@]}"; do
 		run fish --no-execute "$ROOT/completions/$prog.fish"
 		assert_eq "$status:$output" "0:" "fish --no-execute $prog.fish"
 		# offered for "-": exactly the options --help lists
@@ -315,6 +385,16 @@ zsh_screen_has() {
 	assert_lines_include "$output" 127.0.0.1 ::1 0.0.0.0 ::
 	run fish_complete "$ROOT/completions/chat-connect.fish" "chat-connect --re"
 	assert_eq "$output" "--retry" "fish: chat-connect --re"
+	# chat-tmux: the mode, then the tool's completion, each loaded by fish
+	# from the completion path as when installed
+	run fish_autoload "chat-tmux "
+	same_set "$output" $'listen\nconnect'
+	run fish_autoload "chat-tmux listen --ke"
+	assert_eq "$output" "--keep-open" "fish: chat-tmux listen --ke"
+	run fish_autoload "chat-tmux connect -w 5 --re"
+	assert_eq "$output" "--retry" "fish: chat-tmux connect -w 5 --re"
+	run fish_autoload "chat-tmux listen --bind "
+	assert_lines_include "$output" 127.0.0.1 ::1
 }
 
 @test "make install DESTDIR= PREFIX=/usr puts every file in place; uninstall removes them" {
@@ -329,7 +409,7 @@ zsh_screen_has() {
 			return 1
 		}
 	done
-	for p in "${TOOLS[@]}"; do
+	for p in "${DOCUMENTED[@]}"; do
 		for f in "usr/share/man/man1/$p.1" \
 			"usr/share/bash-completion/completions/$p" \
 			"usr/share/zsh/site-functions/_$p" \
