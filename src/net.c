@@ -140,7 +140,7 @@ listen_error(char *err, size_t errlen, const struct sockaddr *sa,
 	addr_host(sa, host);
 	snprintf(err, errlen, "cannot listen on %s port %s: %s%s", host, port,
 	    strerror(e), e == EACCES ?
-	    " (ports below 1024 need privileges; use one above 1024)" : "");
+	    " (ports below 1024 need privileges; use 1024 or above)" : "");
 }
 
 int
