@@ -49,6 +49,11 @@ test: all
 sanitize:
 	$(MAKE) SANITIZE=1 test
 
+# static binaries that run on any Linux box: musl-gcc where installed
+# (Debian: musl-tools), else $(CC) with glibc's static libc
+static: clean
+	$(MAKE) CC="$$(command -v musl-gcc || echo $(CC))" LDFLAGS="$(LDFLAGS) -static"
+
 bench: all
 	bench/run
 
@@ -87,4 +92,4 @@ uninstall:
 clean:
 	rm -f $(BINS) src/*.o .build-flags
 
-.PHONY: all test sanitize bench fuzz lint install uninstall clean FORCE
+.PHONY: all test sanitize static bench fuzz lint install uninstall clean FORCE

@@ -1,6 +1,3 @@
-#ifdef __linux__
-#include <linux/sockios.h> /* SIOCOUTQ */
-#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -42,11 +39,13 @@ net_nonblock(int fd)
 long
 net_unacked(int fd)
 {
-#ifdef SIOCOUTQ
+#if defined(__linux__) && defined(TIOCOUTQ)
 	int n;
 
-	/* after a reset too: the kernel still counts what was never acked */
-	if (ioctl(fd, SIOCOUTQ, &n) == 0 && n >= 0)
+	/* SIOCOUTQ, which Linux defines as TIOCOUTQ (musl has no
+	 * linux/sockios.h); after a reset too, the kernel still counts what
+	 * was never acked */
+	if (ioctl(fd, TIOCOUTQ, &n) == 0 && n >= 0)
 		return n;
 #else
 	(void)fd;
