@@ -20,7 +20,6 @@ teardown() {
 }
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-TOOLS=(chat-listen chat-connect)
 # every program with a --help, a man page and completions
 DOCUMENTED=(chat-listen chat-connect chat-tmux)
 # options each --help lists at least: a broken parse must not pass
