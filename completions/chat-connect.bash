@@ -42,8 +42,8 @@ _chat_connect_hosts() {
 
 _chat_connect() {
 	local opts='-w --wait --retry -q --quit-after -i --idle-timeout
-		-4 --ipv4 -6 --ipv6 -d --no-stdin -t --timestamps -C --crlf --raw
-		-v --verbose --quiet --help --version'
+		-4 --ipv4 -6 --ipv6 -n --numeric -d --no-stdin -t --timestamps -C --crlf --raw --safe
+		-v --verbose --quiet -h --help --version'
 	# options that take a value: short letters, long names
 	local short_arg=wqi
 	local long_arg=' --wait --retry --quit-after --idle-timeout '

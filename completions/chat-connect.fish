@@ -18,7 +18,7 @@ function __chat_connect_operands
             set skip 1
         else if string match -qr -- '^-[^-]' $t
             # a cluster such as -tw takes the next word when it ends in w, q or i
-            string match -qr -- '^-[46dtCv]*[wqi]$' $t; and set skip 1
+            string match -qr -- '^-[46ndtCvh]*[wqi]$' $t; and set skip 1
         else if not string match -q -- '-*' $t
             set n (math $n + 1)
         end
@@ -43,11 +43,13 @@ complete -c chat-connect -s q -l quit-after -x -d 'After stdin ends, quit at mos
 complete -c chat-connect -s i -l idle-timeout -x -d 'Close after SECS without traffic'
 complete -c chat-connect -s 4 -l ipv4 -d 'IPv4 only'
 complete -c chat-connect -s 6 -l ipv6 -d 'IPv6 only'
+complete -c chat-connect -s n -l numeric -d 'Numeric addresses only: no DNS lookups'
 complete -c chat-connect -s d -l no-stdin -d 'Never read stdin'
 complete -c chat-connect -s t -l timestamps -d 'Prefix each received line with [HH:MM:SS]'
 complete -c chat-connect -s C -l crlf -d 'Send line ends as CRLF'
 complete -c chat-connect -l raw -d 'To a terminal too, print bytes as they come'
+complete -c chat-connect -l safe -d 'Show control bytes safely even when not a terminal'
 complete -c chat-connect -s v -l verbose -d 'Log each address tried and byte counts'
 complete -c chat-connect -l quiet -d 'Log errors only'
-complete -c chat-connect -l help -d 'Show the help'
+complete -c chat-connect -s h -l help -d 'Show the help'
 complete -c chat-connect -l version -d 'Show the version'

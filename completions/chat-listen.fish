@@ -24,7 +24,7 @@ function __chat_listen_operands
             set skip 1
         else if string match -qr -- '^-[^-]' $t
             # a cluster such as -tb takes the next word when it ends in b, q or i
-            string match -qr -- '^-[k46dtCv]*[bqi]$' $t; and set skip 1
+            string match -qr -- '^-[k46ndtCvh]*[bqi]$' $t; and set skip 1
         else if not string match -q -- '-*' $t
             set n (math $n + 1)
         end
@@ -49,11 +49,13 @@ complete -c chat-listen -s q -l quit-after -x -d 'After stdin ends, quit at most
 complete -c chat-listen -s i -l idle-timeout -x -d 'Close after SECS without traffic'
 complete -c chat-listen -s 4 -l ipv4 -d 'IPv4 only'
 complete -c chat-listen -s 6 -l ipv6 -d 'IPv6 only'
+complete -c chat-listen -s n -l numeric -d 'Numeric addresses only: no DNS lookups'
 complete -c chat-listen -s d -l no-stdin -d 'Never read stdin'
 complete -c chat-listen -s t -l timestamps -d 'Prefix each received line with [HH:MM:SS]'
 complete -c chat-listen -s C -l crlf -d 'Send line ends as CRLF'
 complete -c chat-listen -l raw -d 'To a terminal too, print bytes as they come'
+complete -c chat-listen -l safe -d 'Show control bytes safely even when not a terminal'
 complete -c chat-listen -s v -l verbose -d 'Log more detail and byte counts'
 complete -c chat-listen -l quiet -d 'Log errors only'
-complete -c chat-listen -l help -d 'Show the help'
+complete -c chat-listen -s h -l help -d 'Show the help'
 complete -c chat-listen -l version -d 'Show the version'

@@ -59,6 +59,18 @@ addr_parse_secs(const char *s, long *ms)
 	return 0;
 }
 
+const char *
+addr_unbracket(const char *s, char *buf, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || s[0] != '[' || s[n - 1] != ']' || n - 2 >= len)
+		return s;
+	memcpy(buf, s + 1, n - 2);
+	buf[n - 2] = '\0';
+	return buf;
+}
+
 char *
 addr_host(const struct sockaddr *sa, char *buf)
 {

@@ -22,10 +22,11 @@ static const char usage[] =
 CLI_USAGE
 "  -v, --verbose            log each address tried and byte counts\n"
 "      --quiet              log errors only\n"
-"      --help               show this help\n"
+"  -h, --help               show this help\n"
 "      --version            show the version\n"
 "\n"
-"HOST is a name or an IPv4 or IPv6 address; PORT a number or service name.\n"
+"HOST is a name or an IPv4 or IPv6 address, brackets allowed ([::1]);\n"
+"PORT a number or service name.\n"
 "Exit status: 0 session ended, 1 network or runtime error, 2 usage error,\n"
 "130 or 143 on SIGINT or SIGTERM.\n";
 
@@ -39,12 +40,12 @@ static const struct option longopts[] = {
 int
 main(int argc, char **argv)
 {
-	struct net_opts no = { AF_UNSPEC, -1, 0 };
+	struct net_opts no = { AF_UNSPEC, -1, 0, 0 };
 	struct bridge br;
 	struct cli cli;
 	struct sockaddr_storage sa;
 	socklen_t salen = sizeof sa;
-	char err[256];
+	char err[256], hostbuf[256];
 	const char *host, *port;
 	int opt, fd;
 
@@ -58,11 +59,13 @@ main(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":w:" CLI_SHORTOPTS, longopts,
 	    NULL)) != -1) {
-		if (cli_option(&cli, opt, optarg, usage))
+		if (cli_option(&cli, opt, argv, usage))
 			continue;
 		switch (opt) {
-		case 'w': no.wait_ms = cli_secs("-w", optarg); break;
-		case OPT_RETRY: no.retry_ms = cli_secs("--retry", optarg); break;
+		case 'w': no.wait_ms = cli_secs(cli_optname(opt, argv), optarg); break;
+		case OPT_RETRY:
+			no.retry_ms = cli_secs(cli_optname(opt, argv), optarg);
+			break;
 		default: cli_bad_option(opt, argv);
 		}
 	}
@@ -70,12 +73,14 @@ main(int argc, char **argv)
 		die_usage("missing %s", argc - optind == 0 ? "HOST and PORT" : "PORT");
 	if (argc - optind > 2)
 		die_usage("too many arguments: '%s'", argv[optind + 2]);
-	host = argv[optind];
+	cli_check(&cli);
+	host = addr_unbracket(argv[optind], hostbuf, sizeof hostbuf);
 	port = argv[optind + 1];
 	if (addr_check_port(port, 0) < 0)
 		die_usage("invalid port '%s': expected 1-65535 or a service name",
 		    port);
 	no.family = cli.family;
+	no.numeric = cli.numeric;
 
 	sig_init();
 	fd = net_connect(host, port, &no, err, sizeof err);

@@ -31,20 +31,23 @@ static const char usage[] =
 CLI_USAGE
 "  -v, --verbose            log more detail and byte counts\n"
 "      --quiet              log errors only\n"
-"      --help               show this help\n"
+"  -h, --help               show this help\n"
 "      --version            show the version\n"
 "\n"
 "PORT is 1-65535, a service name, or 0 for any free port (it is logged).\n"
+"ADDR may be bracketed ([::1]). The room always shows bytes safely.\n"
 "In the room each member line reaches everyone else as '<NAME> text';\n"
 "members and the host's stdin may use /nick NAME, /who, /quit, /help,\n"
 "and the host /kick NAME. End of stdin closes the room.\n"
 "Exit status: 0 session ended, 1 network or runtime error, 2 usage error,\n"
 "130 or 143 on SIGINT or SIGTERM.\n";
 
+#define RATE_MAX 1000000L /* --max-rate: beyond it, no limit in practice */
+
 /* Options only the room takes, and the plain bridge's that it does not. */
 static void
 check_room(const struct cli *c, int room, int keep_open, const char *name,
-    int room_only)
+    const char *room_only)
 {
 	if (room && keep_open)
 		die_usage("--room cannot be used with -k: the room keeps open");
@@ -55,7 +58,7 @@ check_room(const struct cli *c, int room, int keep_open, const char *name,
 	if (room && c->raw)
 		die_usage("--room cannot be used with --raw: the room always escapes");
 	if (!room && room_only)
-		die_usage("--name, --max-clients and --max-rate need --room");
+		die_usage("%s needs --room", room_only);
 	if (name && !name_valid(name, strlen(name)))
 		die_usage("invalid name '%s': " NAME_RULE, name);
 }
@@ -103,8 +106,10 @@ main(int argc, char **argv)
 	const char *bind_addr = NULL, *port, *name = NULL;
 	char help[sizeof usage + 16];
 	long max_clients = ROOM_MAX_DEFAULT, max_rate = ROOM_RATE_DEFAULT;
-	int room = 0, room_only = 0;
-	char err[256], where[ADDR_STRLEN];
+	struct net_opts no = { AF_UNSPEC, -1, 0, 0 };
+	int room = 0;
+	char room_only[64] = ""; /* the first room option given, as typed */
+	char err[256], where[ADDR_STRLEN], bindbuf[256];
 	int lfds[NET_MAXLISTEN];
 	int opt, keep_open = 0, n, i, rc;
 
@@ -120,7 +125,7 @@ main(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":b:k" CLI_SHORTOPTS, longopts,
 	    NULL)) != -1) {
-		if (cli_option(&cli, opt, optarg, help))
+		if (cli_option(&cli, opt, argv, help))
 			continue;
 		switch (opt) {
 		case 'b': bind_addr = optarg; break;
@@ -144,19 +149,25 @@ main(int argc, char **argv)
 			}
 			break;
 		case OPT_ROOM: room = 1; break;
-		case OPT_NAME: name = optarg; room_only = 1; break;
+		case OPT_NAME:
 		case OPT_MAX_CLIENTS:
-			room_only = 1;
-			if (addr_parse_num(optarg, 1, ROOM_MAX_LIMIT, &max_clients) < 0)
-				die_usage("invalid --max-clients '%s': expected 1-%d "
-				    "(select() watches descriptors below %d)", optarg,
-				    ROOM_MAX_LIMIT, FD_SETSIZE);
-			break;
 		case OPT_MAX_RATE:
-			room_only = 1;
-			if (addr_parse_num(optarg, 0, 1000000, &max_rate) < 0)
-				die_usage("invalid --max-rate '%s': expected a whole "
-				    "number >= 0", optarg);
+			if (!room_only[0])
+				snprintf(room_only, sizeof room_only, "%s",
+				    cli_optname(opt, argv));
+			if (opt == OPT_NAME)
+				name = optarg;
+			else if (opt == OPT_MAX_CLIENTS && addr_parse_num(optarg,
+			    1, ROOM_MAX_LIMIT, &max_clients) < 0)
+				die_usage("invalid %s '%s': expected 1-%d (select() "
+				    "watches descriptors below %d)",
+				    cli_optname(opt, argv), optarg, ROOM_MAX_LIMIT,
+				    FD_SETSIZE);
+			else if (opt == OPT_MAX_RATE && addr_parse_num(optarg,
+			    0, RATE_MAX, &max_rate) < 0)
+				die_usage("invalid %s '%s': expected 0-%ld (lines "
+				    "per second; 0: no limit)",
+				    cli_optname(opt, argv), optarg, RATE_MAX);
 			break;
 		default: cli_bad_option(opt, argv);
 		}
@@ -165,14 +176,19 @@ main(int argc, char **argv)
 		die_usage("missing PORT");
 	if (argc - optind > 1)
 		die_usage("too many arguments: '%s'", argv[optind + 1]);
-	check_room(&cli, room, keep_open, name, room_only);
+	cli_check(&cli);
+	check_room(&cli, room, keep_open, name, room_only[0] ? room_only : NULL);
 	port = argv[optind];
 	if (addr_check_port(port, 1) < 0)
 		die_usage("invalid port '%s': expected 0-65535 or a service name",
 		    port);
 
 	sig_init();
-	n = net_listen(bind_addr, port, cli.family, lfds, NET_MAXLISTEN, err,
+	no.family = cli.family;
+	no.numeric = cli.numeric;
+	if (bind_addr)
+		bind_addr = addr_unbracket(bind_addr, bindbuf, sizeof bindbuf);
+	n = net_listen(bind_addr, port, &no, lfds, NET_MAXLISTEN, err,
 	    sizeof err);
 	if (n < 0) {
 		log_err("%s", err);

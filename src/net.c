@@ -142,22 +142,37 @@ listen_error(char *err, size_t errlen, const struct sockaddr *sa,
 	    " (ports below 1024 need privileges; use 1024 or above)" : "");
 }
 
+/* getaddrinfo's complaint about host, or with -n, that it is no number */
+static void
+lookup_error(char *err, size_t errlen, const char *host, int numeric, int rc)
+{
+	if (numeric && rc == EAI_NONAME)
+		snprintf(err, errlen, "%s: not a numeric address (-n: no DNS)",
+		    host);
+	else
+		snprintf(err, errlen, "%s: %s", host,
+		    rc == EAI_SERVICE ? "unknown port" : gai_strerror(rc));
+}
+
 int
-net_listen(const char *host, const char *port, int family, int *fds,
-    int maxfds, char *err, size_t errlen)
+net_listen(const char *host, const char *port, const struct net_opts *o,
+    int *fds, int maxfds, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
 	unsigned short chosen = 0;
 	int n = 0, rc, tries = 0;
 
 	memset(&hints, 0, sizeof hints);
-	hints.ai_family = family;
+	hints.ai_family = o->family;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE;
+	hints.ai_flags = AI_PASSIVE | (o->numeric ? AI_NUMERICHOST : 0);
 	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0 && host) {
+		lookup_error(err, errlen, host, o->numeric, rc);
+		return -1;
+	}
 	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", host ? host : port,
-		    gai_strerror(rc));
+		snprintf(err, errlen, "%s: %s", port, gai_strerror(rc));
 		return -1;
 	}
 again:
@@ -296,10 +311,10 @@ net_connect(const char *host, const char *port, const struct net_opts *o,
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = o->family;
 	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = o->numeric ? AI_NUMERICHOST : 0;
 	rc = getaddrinfo(host, port, &hints, &res);
 	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", host,
-		    rc == EAI_SERVICE ? "unknown port" : gai_strerror(rc));
+		lookup_error(err, errlen, host, o->numeric, rc);
 		return -1;
 	}
 	for (;;) {

@@ -11,13 +11,15 @@ struct net_opts {
 	int family;   /* AF_UNSPEC, AF_INET or AF_INET6 (-4, -6) */
 	long wait_ms; /* bound on each connect attempt; -1 = the kernel's */
 	long retry_ms; /* keep retrying refused connects this long; 0 = no */
+	int numeric;  /* -n: host must be a numeric address, no DNS */
 };
 
 /* Opens nonblocking listening sockets for host (NULL = every address,
  * IPv4 and IPv6 each on its own socket) and port ("0": the kernel picks one
- * port for all). Returns how many were put in fds, or -1 with a message in err. */
-int net_listen(const char *host, const char *port, int family, int *fds,
-    int maxfds, char *err, size_t errlen);
+ * port for all); of o, only family and numeric count. Returns how many were
+ * put in fds, or -1 with a message in err. */
+int net_listen(const char *host, const char *port, const struct net_opts *o,
+    int *fds, int maxfds, char *err, size_t errlen);
 /* Accepts one peer as a nonblocking socket below FD_SETSIZE; fills sa.
  * Returns the socket, or -1 with errno set (EAGAIN: nobody waiting). */
 int net_accept(int lfd, struct sockaddr_storage *sa);

@@ -852,8 +852,12 @@ check_timers(struct room *r)
 		else if (!m->closing && too_slow(m, m->out.bytes, now))
 			member_leave(r, m, " (too slow)", 0);
 		else if (!m->closing && idle_runs(r) &&
-		    now >= m->heard_at + r->o->idle_ms)
+		    now >= m->heard_at + r->o->idle_ms) {
+			/* told first: a closing member is sent nothing more */
+			tell(r, m, notice("closing: idle for %g s",
+			    r->o->idle_ms / 1000.0));
 			member_leave(r, m, " (idle)", 1);
+		}
 	}
 }
 

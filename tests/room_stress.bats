@@ -203,9 +203,11 @@ ping_until() {
 	close_room
 	gone b
 	grep -v '^<user2> ping$' "$T/a.out" >"$T/a.rest"
+	# the dropped member is told why before the close (issue 12)
 	expect_transcript "$T/a.rest" <<-'EOF'
 		* welcome user1; here: host, user1
 		* user2 joined
+		* closing: idle for 1 s
 	EOF
 	expect_transcript "$T/b.out" <<-'EOF'
 		* welcome user2; here: host, user1, user2
