@@ -1,3 +1,4 @@
+/* Access rules: who may connect (--allow, --deny, --allow-file). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

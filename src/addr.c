@@ -1,3 +1,4 @@
+/* Ports, seconds and addresses: strict parsing and printing. */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+/* The plain bridge: stdin -> peer and peer -> stdout in one select() loop. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "bridge.h"
 #include "buf.h"
 #include "log.h"
+#include "loop.h"
 #include "net.h"
 #include "outfd.h"
 #include "sig.h"
@@ -17,7 +19,6 @@
 #define FLOW_BUF (128 * 1024)  /* per direction; bounds memory, not speed */
 #define ZC_CHUNK (1024 * 1024) /* most bytes one splice may move */
 #define ZC_ROUNDS 8            /* splices per wakeup before the other side's turn */
-#define FLUSH_MS 1000          /* how long a last flush to stdout may wait */
 #define ACCEPT_REST_MS 250     /* out of descriptors: listeners rest this long */
 /* What stdin sent stays kept until the peer acknowledges it, so that a
  * reset does not lose it: the kernel's send queue is bounded to what we
@@ -201,11 +202,11 @@ struct session {
 	int out_flags;     /* stdout's flags before we made it nonblocking, or -1 */
 };
 
-/* Writes what the peer sent and is still buffered, waiting FLUSH_MS at most. */
+/* Writes what the peer sent and is still buffered, waiting LOOP_FLUSH_MS at most. */
 static void
 flush_out(struct session *s)
 {
-	long until = now_ms() + FLUSH_MS;
+	long until = now_ms() + LOOP_FLUSH_MS;
 	struct timeval tv;
 	fd_set wr;
 
@@ -326,14 +327,6 @@ next_timeout(const struct session *s, struct timeval *tv)
 	if (s->idle_at >= 0 && (at < 0 || s->idle_at < at))
 		at = s->idle_at;
 	return timeout_until(at, tv);
-}
-
-static void
-watch(int fd, fd_set *set, int *maxfd)
-{
-	FD_SET(fd, set);
-	if (fd > *maxfd)
-		*maxfd = fd;
 }
 
 /* What a pass of the loop decided. */
@@ -478,15 +471,15 @@ bridge_loop(struct session *s)
 		if (s->accept_at > 0 && now_ms() >= s->accept_at)
 			s->accept_at = 0; /* rested: try again, still said once */
 		for (i = 0; br->sock < 0 && s->accept_at <= 0 && i < br->nlfd; i++)
-			watch(br->lfds[i], &rd, &maxfd);
+			loop_watch(br->lfds[i], &rd, &maxfd);
 		if (flow_want_read(&s->up))
-			watch(br->in, &rd, &maxfd);
+			loop_watch(br->in, &rd, &maxfd);
 		if (flow_want_write(&s->up))
-			watch(br->sock, &wr, &maxfd);
+			loop_watch(br->sock, &wr, &maxfd);
 		if (br->sock >= 0 && flow_want_read(&s->down))
-			watch(br->sock, &rd, &maxfd);
+			loop_watch(br->sock, &rd, &maxfd);
 		if (flow_want_write(&s->down))
-			watch(br->out, &wr, &maxfd);
+			loop_watch(br->out, &wr, &maxfd);
 		rc = select(maxfd + 1, &rd, &wr, NULL, br->sock >= 0 ?
 		    next_timeout(s, &tv) : timeout_until(s->accept_at > 0 ?
 		    s->accept_at : -1, &tv));

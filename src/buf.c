@@ -1,3 +1,4 @@
+/* Bounded byte buffers that may keep what the peer has not acknowledged. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* Rewrites on the way: terminal-safe display, timestamps, CRLF. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>

@@ -1,3 +1,4 @@
+/* The room's line assembly and command parsing. */
 #include <string.h>
 #include <strings.h>
 

@@ -1,3 +1,4 @@
+/* Log lines and usage errors on stderr, one write each, program name first. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* Output queues of shared, reference-counted messages (the room). */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* TCP sockets: listen, accept, connect, unacknowledged bytes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>

@@ -1,3 +1,4 @@
+/* Stdout that never blocks the loop: nonblocking, a terminal opened anew. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* chat-listen --room: many members, one select() loop, lines relayed to all. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,6 +14,7 @@
 #include "filter.h"
 #include "line.h"
 #include "log.h"
+#include "loop.h"
 #include "msgq.h"
 #include "net.h"
 #include "outfd.h"
@@ -25,7 +27,6 @@
 #define STALL_MS 1000          /* over QUEUE_MAX with nothing taken this long: too slow */
 #define SNDBUF (64 * 1024)     /* per member socket; autotuning would allow MiBs */
 #define CLOSE_MS 2000          /* how long a kicked member may take to read its last lines */
-#define FLUSH_MS 1000          /* how long closing the room waits for queues */
 #define ESC_MAX (LINE_MAX_TEXT * FILTER_GROWTH + FILTER_SLACK)
 #define BATCH_MAX (16 * 1024)  /* relayed lines shared as one message, about */
 #define PREFIX_MAX (NAME_MAX_LEN + 4) /* "<NAME> " and its NUL */
@@ -608,12 +609,6 @@ read_lines(struct room *r, int fd, struct linebuf *lb, struct member *m)
 	return n;
 }
 
-static int
-would_block(ssize_t n)
-{
-	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-}
-
 /* A member dropped as too slow before the room read what it sent: its
  * kernel took those lines, so it believes them delivered. They go out,
  * as much as one pass reads of a sender. */
@@ -654,7 +649,7 @@ member_read(struct room *r, struct member *m)
 	size_t len;
 	ssize_t n = read_lines(r, m->fd, &m->in, m);
 
-	if (n > 0 || would_block(n) || m->dead || m->closing) {
+	if (n > 0 || loop_would_block(n) || m->dead || m->closing) {
 		batch_flush(r);
 		return;
 	}
@@ -674,7 +669,7 @@ host_read(struct room *r)
 	size_t len;
 	ssize_t n = read_lines(r, r->o->in, &r->hostin, NULL);
 
-	if (n > 0 || would_block(n) || r->closed) {
+	if (n > 0 || loop_would_block(n) || r->closed) {
 		batch_flush(r);
 		return;
 	}
@@ -783,14 +778,6 @@ read_members(struct room *r, fd_set *rd)
 	} while (m != start);
 }
 
-static void
-watch(int fd, fd_set *set, int *maxfd)
-{
-	FD_SET(fd, set);
-	if (fd > *maxfd)
-		*maxfd = fd;
-}
-
 /* Whether -i drops silent members now: not while the room reads nobody. */
 static int
 idle_runs(const struct room *r)
@@ -861,11 +848,11 @@ check_timers(struct room *r)
 	}
 }
 
-/* Closing: everyone is told, queues get FLUSH_MS to drain. */
+/* Closing: everyone is told, queues get LOOP_FLUSH_MS to drain. */
 static void
 room_close(struct room *r)
 {
-	long until = now_ms() + FLUSH_MS;
+	long until = now_ms() + LOOP_FLUSH_MS;
 	struct member *m;
 	struct timeval tv;
 	fd_set wr;
@@ -877,9 +864,9 @@ room_close(struct room *r)
 		maxfd = -1;
 		for (m = r->head; m; m = m->next)
 			if (!m->dead && m->out.bytes > 0)
-				watch(m->fd, &wr, &maxfd);
+				loop_watch(m->fd, &wr, &maxfd);
 		if (r->hostout.bytes > 0)
-			watch(r->o->out, &wr, &maxfd);
+			loop_watch(r->o->out, &wr, &maxfd);
 		if (maxfd < 0 || now_ms() >= until)
 			break;
 		tv.tv_sec = 0;
@@ -920,18 +907,18 @@ room_loop(struct room *r)
 		paused = r->hostout.bytes > QUEUE_MAX;
 		set_paused(r, paused);
 		if (r->hostout.bytes > 0)
-			watch(o->out, &wr, &maxfd);
+			loop_watch(o->out, &wr, &maxfd);
 		if (r->accept_at >= 0 && r->now >= r->accept_at)
 			r->accept_at = 0; /* rested: try again, still said once */
 		for (i = 0; !paused && r->accept_at <= 0 && i < o->nlfd; i++)
-			watch(o->lfds[i], &rd, &maxfd);
+			loop_watch(o->lfds[i], &rd, &maxfd);
 		if (!paused && o->in >= 0)
-			watch(o->in, &rd, &maxfd);
+			loop_watch(o->in, &rd, &maxfd);
 		for (m = r->head; m; m = m->next) {
 			if (!paused && !m->closing)
-				watch(m->fd, &rd, &maxfd);
+				loop_watch(m->fd, &rd, &maxfd);
 			if (m->out.bytes > 0)
-				watch(m->fd, &wr, &maxfd);
+				loop_watch(m->fd, &wr, &maxfd);
 		}
 		if (select(maxfd + 1, &rd, &wr, NULL, next_timeout(r, &tv)) < 0) {
 			if (errno == EINTR)

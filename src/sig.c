@@ -1,3 +1,4 @@
+/* SIGINT/SIGTERM set a flag; SIGPIPE ignored; dying by the signal at the end. */
 #include <string.h>
 
 #include "sig.h"

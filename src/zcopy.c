@@ -1,3 +1,4 @@
+/* splice(2) from the socket into a stdout pipe (Linux), with a fallback. */
 #ifdef __linux__
 #define _GNU_SOURCE /* splice(2), F_SETPIPE_SZ */
 #endif
