@@ -20,7 +20,7 @@ export CHAT_SANITIZE = 1
 endif
 
 COMMON = src/acl.o src/addr.o src/bridge.o src/buf.o src/cli.o src/filter.o src/log.o \
-	src/net.o src/outfd.o src/sig.o src/stdfd.o src/zcopy.o
+	src/loop.o src/net.o src/num.o src/outfd.o src/sig.o src/stdfd.o src/sys.o
 ROOM = src/line.o src/msgq.o src/room.o
 BINS = bin/chat-listen bin/chat-connect
 

@@ -29,32 +29,11 @@ _chat_tmux_load() {
 }
 
 _chat_tmux() {
-	local line cur i mode='' rest
-	local -a words
-
-	# the words up to the cursor, split at blanks only
-	if [[ -n ${COMP_LINE-} ]]; then
-		line=${COMP_LINE:0:${COMP_POINT:-${#COMP_LINE}}}
-	else
-		line="${COMP_WORDS[*]:0:COMP_CWORD+1}"
-	fi
-	read -r -a words <<<"$line"
-	if [[ ${#words[@]} -eq 0 || $line == *[[:blank:]] ]]; then
-		words+=("")
-	fi
-	cur=${words[${#words[@]} - 1]}
-	# skip VAR=value words before the command name
-	for ((i = 0; i < ${#words[@]} - 1; i++)); do
-		[[ ${words[i]} =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || break
-	done
-	# the mode is the word after the command
-	if ((i + 1 < ${#words[@]} - 1)); then
-		mode=${words[i + 1]}
-	fi
+	local cur=${COMP_WORDS[COMP_CWORD]-} mode='' line c
 
 	COMPREPLY=()
-	if [[ -z $mode ]]; then
-		local c
+	# the mode is the word after the command
+	if ((COMP_CWORD <= 1)); then
 		if [[ $cur == -* ]]; then
 			set -- -h --help
 		else
@@ -65,16 +44,18 @@ _chat_tmux() {
 		done
 		return 0
 	fi
+	mode=${COMP_WORDS[1]}
 	case $mode in
 	listen | connect) ;;
 	*) return 0 ;;
 	esac
 	_chat_tmux_load "chat-$mode" || return 0
-	# the tool's completion, on the line as the tool would see it
-	rest=${line#*[[:blank:]]"$mode"}
-	COMP_LINE="chat-$mode$rest"
+	# the tool's completion, on the line up to the cursor as the tool
+	# would see it
+	line=${COMP_LINE:0:${COMP_POINT:-${#COMP_LINE}}}
+	COMP_LINE="chat-$mode${line#*[[:blank:]]"$mode"}"
 	COMP_POINT=${#COMP_LINE}
-	"_chat_${mode}" "chat-$mode" "$cur" "${words[${#words[@]} - 2]}"
+	"_chat_${mode}" "chat-$mode" "$cur" "${COMP_WORDS[COMP_CWORD - 1]}"
 }
 
 complete -F _chat_tmux chat-tmux

@@ -10,6 +10,7 @@
 
 #include "acl.h"
 #include "addr.h"
+#include "num.h"
 
 #define ACL_LINE_MAX 256 /* longest line of an allow file */
 #define ACL_CAP_MIN 16   /* rules in the first allocation */
@@ -52,7 +53,7 @@ rule_parse(struct acl_rule *r, const char *spec)
 	else
 		return -1;
 	bits = r->family == AF_INET ? 32 : 128;
-	if (slash && addr_parse_num(slash + 1, 0, bits, &bits) < 0)
+	if (slash && num_parse(slash + 1, 0, bits, &bits) < 0)
 		return -1;
 	r->bits = (int)bits;
 	return 0;

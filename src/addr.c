@@ -1,4 +1,4 @@
-/* Ports, seconds and addresses: strict parsing and printing. */
+/* Ports and addresses: strict parsing and printing. */
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -6,27 +6,7 @@
 #include <string.h>
 
 #include "addr.h"
-
-int
-addr_parse_num(const char *s, long lo, long hi, long *out)
-{
-	long v = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		/* past hi? asked before v * 10 could overflow */
-		if (v > hi / 10 || v * 10 > hi - (*s - '0'))
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	if (v < lo)
-		return -1;
-	*out = v;
-	return 0;
-}
+#include "num.h"
 
 int
 addr_check_port(const char *s, int allow_zero)
@@ -34,30 +14,8 @@ addr_check_port(const char *s, int allow_zero)
 	long port;
 
 	if (*s >= '0' && *s <= '9')
-		return addr_parse_num(s, allow_zero ? 0 : 1, 65535, &port);
+		return num_parse(s, allow_zero ? 0 : 1, ADDR_PORT_MAX, &port);
 	return getservbyname(s, "tcp") ? 0 : -1;
-}
-
-int
-addr_parse_secs(const char *s, long *ms)
-{
-	long whole = 0, frac = 0, scale = 100;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		whole = whole * 10 + (*s - '0');
-		if (whole > ADDR_SECS_MAX)
-			return -1;
-	}
-	if (*s == '.') {
-		for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10)
-			frac += (*s - '0') * scale;
-	}
-	if (*s != '\0')
-		return -1;
-	*ms = whole * 1000 + frac;
-	return 0;
 }
 
 const char *

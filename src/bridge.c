@@ -13,8 +13,8 @@
 #include "net.h"
 #include "outfd.h"
 #include "sig.h"
+#include "sys.h"
 #include "timeutil.h"
-#include "zcopy.h"
 
 #define FLOW_BUF (128 * 1024)  /* per direction; bounds memory, not speed */
 #define ZC_CHUNK (1024 * 1024) /* most bytes one splice may move */
@@ -95,9 +95,7 @@ flow_read_filtered(struct flow *f)
 
 	if (want > sizeof chunk)
 		want = sizeof chunk;
-	do
-		n = read(f->src, chunk, want);
-	while (n < 0 && errno == EINTR);
+	LOOP_RETRY(n, read(f->src, chunk, want));
 	if (n < 0)
 		return n;
 	to = buf_reserve(&f->buf, (size_t)n * FILTER_GROWTH + FILTER_SLACK);
@@ -112,7 +110,7 @@ flow_read_filtered(struct flow *f)
 static void
 flow_release(struct flow *f)
 {
-	long unacked = net_unacked(f->dst);
+	long unacked = sys_unacked(f->dst);
 
 	buf_release(&f->buf, unacked < 0 ? 0 : (size_t)unacked);
 	/* all kept, nothing to send: nothing would wake us when acks come
@@ -148,7 +146,7 @@ flow_run(struct flow *f, int readable, int writable)
 		/* keep moving while whole chunks go: fewer trips through
 		 * select(); a short move means src is drained or dst is
 		 * full, and select() will say which without a wasted call */
-		while ((n = zcopy(f->src, f->dst, ZC_CHUNK)) > 0) {
+		while ((n = sys_splice(f->src, f->dst, ZC_CHUNK)) > 0) {
 			f->bytes += (unsigned long long)n;
 			if (++moved == ZC_ROUNDS || (size_t)n < ZC_CHUNK)
 				return FLOW_OK;
@@ -200,29 +198,40 @@ struct session {
 	long quit_at;      /* -q deadline, or -1 */
 	long idle_at;      /* -i deadline, or -1 */
 	int out_flags;     /* stdout's flags before we made it nonblocking, or -1 */
+	int flush_failed;  /* flush_out could not write to stdout */
 };
+
+static void
+flush_watch(void *arg, fd_set *wr, int *maxfd)
+{
+	struct session *s = arg;
+
+	if (buf_len(&s->down.buf) > 0 && !s->flush_failed)
+		loop_watch(s->down.dst, wr, maxfd);
+}
+
+static void
+flush_write(void *arg, fd_set *wr)
+{
+	struct session *s = arg;
+
+	(void)wr;
+	if (buf_drain(&s->down.buf, s->down.dst) < 0 && errno != EAGAIN)
+		s->flush_failed = 1;
+}
 
 /* Writes what the peer sent and is still buffered, waiting LOOP_FLUSH_MS at most. */
 static void
 flush_out(struct session *s)
 {
-	long until = now_ms() + LOOP_FLUSH_MS;
-	struct timeval tv;
-	fd_set wr;
+	struct loop_flush f = { flush_watch, flush_write, s };
 
 	/* a blocking stdout (a terminal we could not open anew) could hold
 	 * us past the signal that brought us here */
 	if (!(fcntl(s->down.dst, F_GETFL) & O_NONBLOCK))
 		return;
-	while (buf_len(&s->down.buf) > 0 && now_ms() < until) {
-		if (buf_drain(&s->down.buf, s->down.dst) < 0 && errno != EAGAIN)
-			return;
-		FD_ZERO(&wr);
-		FD_SET(s->down.dst, &wr);
-		tv.tv_sec = 0;
-		tv.tv_usec = 100000;
-		select(s->down.dst + 1, NULL, &wr, NULL, &tv);
-	}
+	s->flush_failed = 0;
+	loop_flush(&f);
 }
 
 /* Bounds the kernel's send queue to what the up flow can keep. Returns 1
@@ -232,7 +241,7 @@ keep_sndbuf(int sock)
 {
 	int size = KEEP_SNDBUF;
 
-	if (net_unacked(sock) < 0)
+	if (sys_unacked(sock) < 0)
 		return 0;
 	return setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &size, sizeof size) == 0;
 }
@@ -249,8 +258,8 @@ peer_attach(struct session *s, int sock)
 	s->shut = 0;
 	s->quit_at = -1;
 	s->idle_at = br->idle_ms >= 0 ? now_ms() + br->idle_ms : -1;
-	s->up.zc = !br->in_filter && br->in >= 0 && zcopy_possible(br->in, sock);
-	s->down.zc = !br->out_filter && zcopy_possible(sock, br->out);
+	s->up.zc = !br->in_filter && br->in >= 0 && sys_splice_possible(br->in, sock);
+	s->down.zc = !br->out_filter && sys_splice_possible(sock, br->out);
 	s->up.keep = keep_sndbuf(sock);
 }
 
@@ -535,9 +544,9 @@ bridge_run(struct bridge *br)
 	}
 	s.out_flags = outfd_nonblock(br->out);
 	/* bigger pipes: fewer wakeups per byte on both sides */
-	zcopy_grow_pipe(br->out);
+	sys_grow_pipe(br->out);
 	if (br->in >= 0)
-		zcopy_grow_pipe(br->in);
+		sys_grow_pipe(br->in);
 	if (br->sock >= 0)
 		peer_attach(&s, br->sock);
 	rc = bridge_loop(&s);

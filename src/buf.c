@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "sig.h"
+#include "loop.h"
 
 int
 buf_init(struct buf *b, size_t cap, size_t keep_max)
@@ -97,10 +97,7 @@ buf_fill(struct buf *b, int fd)
 		errno = ENOBUFS;
 		return -1;
 	}
-	/* EINTR is retried, but not after SIGINT/SIGTERM: the loop must see it */
-	do
-		n = read(fd, b->data + b->tail, want);
-	while (n < 0 && errno == EINTR && !sig_caught);
+	LOOP_RETRY(n, read(fd, b->data + b->tail, want));
 	if (n > 0)
 		b->tail += (size_t)n;
 	return n;
@@ -111,10 +108,7 @@ buf_drain(struct buf *b, int fd)
 {
 	ssize_t n;
 
-	/* EINTR is retried, but not after SIGINT/SIGTERM: the loop must see it */
-	do
-		n = write(fd, b->data + b->head, buf_len(b));
-	while (n < 0 && errno == EINTR && !sig_caught);
+	LOOP_RETRY(n, write(fd, b->data + b->head, buf_len(b)));
 	if (n > 0)
 		b->head += (size_t)n;
 	if (!b->keep)

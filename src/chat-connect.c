@@ -30,6 +30,8 @@ CLI_USAGE
 "Exit status: 0 session ended, 1 network or runtime error, 2 usage error,\n"
 "130 or 143 on SIGINT or SIGTERM.\n";
 
+enum { OPT_RETRY = CLI_OPT_END }; /* chat-connect's own long-only option */
+
 static const struct option longopts[] = {
 	{ "wait", required_argument, NULL, 'w' },
 	{ "retry", required_argument, NULL, OPT_RETRY },
@@ -45,7 +47,7 @@ main(int argc, char **argv)
 	struct cli cli;
 	struct sockaddr_storage sa;
 	socklen_t salen = sizeof sa;
-	char err[256], hostbuf[256];
+	char err[LOG_ERRLEN], hostbuf[ADDR_NAMELEN];
 	const char *host, *port;
 	int opt, fd;
 

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "line.h"
 #include "net.h"
+#include "num.h"
 #include "room.h"
 #include "sig.h"
 #include "stdfd.h"
@@ -59,7 +60,7 @@ check_room(const struct cli *c, int room, int keep_open, const char *name,
 		die_usage("--room cannot be used with --raw: the room always escapes");
 	if (!room && room_only)
 		die_usage("%s needs --room", room_only);
-	if (name && !name_valid(name, strlen(name)))
+	if (name && !line_name_valid(name, strlen(name)))
 		die_usage("invalid name '%s': " NAME_RULE, name);
 }
 
@@ -82,6 +83,12 @@ run_room(struct cli *c, const int *lfds, int n, const struct acl *acl,
 	o.acl = acl;
 	return room_run(&o);
 }
+
+/* Codes of chat-listen's own long-only options. */
+enum {
+	OPT_ROOM = CLI_OPT_END, OPT_MAX_CLIENTS, OPT_NAME, OPT_ALLOW, OPT_DENY,
+	OPT_ALLOW_FILE, OPT_MAX_RATE
+};
 
 static const struct option longopts[] = {
 	{ "bind", required_argument, NULL, 'b' },
@@ -109,7 +116,7 @@ main(int argc, char **argv)
 	struct net_opts no = { AF_UNSPEC, -1, 0, 0 };
 	int room = 0;
 	char room_only[64] = ""; /* the first room option given, as typed */
-	char err[256], where[ADDR_STRLEN], bindbuf[256];
+	char err[LOG_ERRLEN], where[ADDR_STRLEN], bindbuf[ADDR_NAMELEN];
 	int lfds[NET_MAXLISTEN];
 	int opt, keep_open = 0, n, i, rc;
 
@@ -157,13 +164,13 @@ main(int argc, char **argv)
 				    cli_optname(opt, argv));
 			if (opt == OPT_NAME)
 				name = optarg;
-			else if (opt == OPT_MAX_CLIENTS && addr_parse_num(optarg,
+			else if (opt == OPT_MAX_CLIENTS && num_parse(optarg,
 			    1, ROOM_MAX_LIMIT, &max_clients) < 0)
 				die_usage("invalid %s '%s': expected 1-%d (select() "
 				    "watches descriptors below %d)",
 				    cli_optname(opt, argv), optarg, ROOM_MAX_LIMIT,
 				    FD_SETSIZE);
-			else if (opt == OPT_MAX_RATE && addr_parse_num(optarg,
+			else if (opt == OPT_MAX_RATE && num_parse(optarg,
 			    0, RATE_MAX, &max_rate) < 0)
 				die_usage("invalid %s '%s': expected 0-%ld (lines "
 				    "per second; 0: no limit)",

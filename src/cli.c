@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "num.h"
 
 void
 cli_init(struct cli *c)
@@ -22,9 +23,9 @@ cli_secs(const char *opt, const char *arg)
 {
 	long ms;
 
-	if (addr_parse_secs(arg, &ms) < 0)
+	if (num_secs(arg, &ms) < 0)
 		die_usage("invalid %s '%s': expected seconds, 0 to %ld",
-		    opt, arg, ADDR_SECS_MAX);
+		    opt, arg, NUM_SECS_MAX);
 	return ms;
 }
 
@@ -54,10 +55,10 @@ cli_option(struct cli *c, int opt, char **argv, const char *usage)
 	case 'q': c->quit_ms = cli_secs(cli_optname(opt, argv), arg); break;
 	case 'i':
 		/* 0 would drop every peer at once: surely a mistake */
-		if (addr_parse_secs(arg, &c->idle_ms) < 0 || c->idle_ms == 0)
+		if (num_secs(arg, &c->idle_ms) < 0 || c->idle_ms == 0)
 			die_usage("invalid %s '%s': expected seconds > 0 "
 			    "(0.001 to %ld)", cli_optname(opt, argv), arg,
-			    ADDR_SECS_MAX);
+			    NUM_SECS_MAX);
 		break;
 	case '4':
 	case '6':

@@ -5,12 +5,9 @@
 #include "bridge.h"
 #include "filter.h"
 
-/* Codes of options that have only a long form. */
-enum {
-	OPT_QUIET = 256, OPT_VERSION, OPT_RETRY, OPT_RAW, OPT_ROOM,
-	OPT_MAX_CLIENTS, OPT_NAME, OPT_ALLOW, OPT_DENY, OPT_ALLOW_FILE,
-	OPT_MAX_RATE, OPT_SAFE
-};
+/* Codes of the shared options that have only a long form; each main
+ * numbers its own from CLI_OPT_END. */
+enum { OPT_QUIET = 256, OPT_VERSION, OPT_RAW, OPT_SAFE, CLI_OPT_END };
 
 /* The long forms of the shared options, for each main's table. */
 #define CLI_LONGOPTS \

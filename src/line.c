@@ -77,7 +77,7 @@ line_rest(struct linebuf *lb, const char **text, size_t *len)
 }
 
 int
-name_valid(const char *s, size_t len)
+line_name_valid(const char *s, size_t len)
 {
 	size_t i;
 
@@ -102,7 +102,7 @@ static const struct {
 };
 
 void
-cmd_parse(const char *line, size_t len, int host, struct cmd *c)
+line_cmd(const char *line, size_t len, int host, struct cmd *c)
 {
 	size_t w, i;
 

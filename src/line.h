@@ -48,8 +48,8 @@ struct cmd {
 
 /* Parses one line as the room reads it, from the host (host set) or a
  * member, who has no /kick. Never fails: anything not a command is text. */
-void cmd_parse(const char *line, size_t len, int host, struct cmd *c);
+void line_cmd(const char *line, size_t len, int host, struct cmd *c);
 /* 1 if s (len bytes) is a valid nick: NAME_RULE. */
-int name_valid(const char *s, size_t len);
+int line_name_valid(const char *s, size_t len);
 
 #endif

@@ -4,6 +4,8 @@
 
 enum { LOG_QUIET, LOG_NORMAL, LOG_VERBOSE };
 
+#define LOG_ERRLEN 256 /* a message a helper leaves for its caller to report */
+
 extern int log_level; /* LOG_NORMAL unless --quiet or -v */
 
 void log_init(const char *prog);

@@ -6,7 +6,7 @@
 #include <sys/uio.h>
 
 #include "msgq.h"
-#include "sig.h"
+#include "loop.h"
 
 #define MSGQ_IOV 512 /* messages per writev(); Linux and the BSDs allow 1024 */
 
@@ -97,10 +97,7 @@ msgq_write(struct msgq *q, int fd)
 		iov[i].iov_base = m->data + skip;
 		iov[i].iov_len = m->len - skip;
 	}
-	/* EINTR is retried, but not after SIGINT/SIGTERM: the loop must see it */
-	do
-		w = writev(fd, iov, (int)n);
-	while (w < 0 && errno == EINTR && !sig_caught);
+	LOOP_RETRY(w, writev(fd, iov, (int)n));
 	if (w <= 0)
 		return w;
 	q->bytes -= (size_t)w;

@@ -1,4 +1,4 @@
-/* TCP sockets: listen, accept, connect, unacknowledged bytes. */
+/* TCP sockets: listen, accept, connect. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -6,13 +6,13 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "log.h"
+#include "loop.h"
 #include "net.h"
 #include "sig.h"
 #include "timeutil.h"
@@ -35,23 +35,6 @@ net_nonblock(int fd)
 	int fl = fcntl(fd, F_GETFL);
 
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
-long
-net_unacked(int fd)
-{
-#if defined(__linux__) && defined(TIOCOUTQ)
-	int n;
-
-	/* SIOCOUTQ, which Linux defines as TIOCOUTQ (musl has no
-	 * linux/sockios.h); after a reset too, the kernel still counts what
-	 * was never acked */
-	if (ioctl(fd, TIOCOUTQ, &n) == 0 && n >= 0)
-		return n;
-#else
-	(void)fd;
-#endif
-	return -1;
 }
 
 char *
@@ -218,9 +201,7 @@ net_accept(int lfd, struct sockaddr_storage *sa)
 	socklen_t len = sizeof *sa;
 	int fd;
 
-	do
-		fd = accept(lfd, (struct sockaddr *)sa, &len);
-	while (fd < 0 && errno == EINTR);
+	LOOP_RETRY(fd, accept(lfd, (struct sockaddr *)sa, &len));
 	if (fd < 0)
 		return -1;
 	/* select() cannot watch it: refuse rather than corrupt an fd_set */

@@ -30,10 +30,6 @@ int net_connect(const char *host, const char *port, const struct net_opts *o,
     char *err, size_t errlen);
 /* The socket's local address, formatted as addr_format does. */
 char *net_local(int fd, char *buf);
-/* Bytes written to the TCP socket fd that its peer has not acknowledged
- * (Linux: SIOCOUTQ, valid after a reset too). Returns them, or -1 where
- * the system does not tell. */
-long net_unacked(int fd);
 /* Marks fd nonblocking. Returns 0, or -1 with errno set. */
 int net_nonblock(int fd);
 

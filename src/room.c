@@ -54,12 +54,8 @@ struct member {
 	long tokens_at;
 	int warned;                 /* told to slow down during this burst */
 	struct member *next;
-	struct linebuf in;          /* last: its 8 KiB stay untouched until used */
+	struct linebuf *in;         /* apart: its 8 KiB stay untouched until used */
 };
-
-/* member_join zeroes everything up to the line bytes: they must be last */
-_Static_assert(offsetof(struct member, in) + sizeof(struct linebuf) ==
-    sizeof(struct member), "struct member: the line buffer comes last");
 
 struct room {
 	const struct room_opts *o;
@@ -76,6 +72,7 @@ struct room {
 	int announcing;             /* announce_drops() is running */
 	struct member *next_reader; /* where the next pass starts reading */
 	long paused_at;             /* the host's stdout is full since; or -1 */
+	int host_failed;            /* writing to the host's stdout failed */
 	char esc[ESC_MAX];          /* one escaped line */
 	/* Lines one read brought from one sender, formatted and not yet
 	 * relayed: they go out as one shared message, so a burst costs one
@@ -356,29 +353,29 @@ static void
 member_join(struct room *r, int fd, const char *addr)
 {
 	struct member *m = malloc(sizeof *m);
+	/* not calloc: 500 idle members would touch 4 MB of line bytes */
+	struct linebuf *in = malloc(sizeof *in);
 	int sndbuf = SNDBUF;
 	char *who;
 
-	if (!m) {
+	if (!m || !in) {
 		log_err("refused %s: out of memory", addr);
+		free(m);
+		free(in);
 		close(fd);
 		return;
 	}
-	/* all of it but the line bytes, which come last (not calloc: 500
-	 * idle members would touch 4 MB for nothing) */
-	memset(m, 0, offsetof(struct member, in) +
-	    offsetof(struct linebuf, data));
-	m->fd = fd;
+	*m = (struct member){ .fd = fd, .in = in, .heard_at = r->now,
+	    .tokens_at = r->now, .moved_at = r->now,
+	    .tokens = r->o->max_rate };
+	line_init(m->in);
+	msgq_init(&m->out);
 	/* the kernel's share of a slow member's backlog stays small too */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	/* numbers are never reused; one taken by a /nick is skipped */
 	do {
 		snprintf(m->name, sizeof m->name, "user%d", ++r->next_num);
 	} while (name_taken(r, m->name, strlen(m->name)));
-	line_init(&m->in);
-	msgq_init(&m->out);
-	m->heard_at = m->tokens_at = m->moved_at = r->now;
-	m->tokens = r->o->max_rate;
 	log_info("%s connected from %s", m->name, addr);
 	broadcast(r, NULL, notice("%s joined", m->name), 1);
 	if (r->tail)
@@ -414,6 +411,7 @@ reap(struct room *r)
 			r->tail = prev;
 		close(m->fd);
 		msgq_free(&m->out);
+		free(m->in);
 		free(m);
 		r->count--;
 	}
@@ -455,7 +453,7 @@ cmd_nick(struct room *r, struct member *m, const char *arg, size_t len)
 		tell(r, m, notice("error: usage: /nick NAME"));
 		return;
 	}
-	if (!name_valid(arg, len)) {
+	if (!line_name_valid(arg, len)) {
 		tell(r, m, notice("error: a nick is " NAME_RULE));
 		return;
 	}
@@ -506,7 +504,7 @@ room_line(struct room *r, struct member *m, const char *line, size_t len,
 	struct cmd c;
 	char *who;
 
-	cmd_parse(line, len, m == NULL, &c);
+	line_cmd(line, len, m == NULL, &c);
 	/* the rest of a split line is text, even if it starts with '/' */
 	if (piece && len > 0) {
 		c.kind = CMD_TEXT;
@@ -574,13 +572,31 @@ readable_now(int fd)
 	return poll(&p, 1, 0) > 0;
 }
 
+/* One line from a member dropped as too slow before the room read it: its
+ * kernel took the line, so it believes it delivered. Its text goes out;
+ * commands of a member that is gone mean nothing. */
+static void
+last_line(struct room *r, struct member *m, const char *line, size_t len,
+    int piece)
+{
+	struct cmd c;
+
+	line_cmd(line, len, 0, &c);
+	if (piece && len > 0)
+		relay(r, m, line, len);
+	else if (c.kind == CMD_TEXT)
+		relay(r, m, c.arg, c.arglen);
+}
+
 /* Reads fd into lb and acts on each whole line from m (NULL: the host):
  * while reads come full, up to READS_PER_PASS of them or PASS_OUT_MAX
  * bytes relayed, so that a burst is queued for every member as a few
  * large messages before any is written, and each member takes it in one
- * writev. Returns the last read's result. */
+ * writev. With last set, m is gone and only its text is relayed
+ * (last_line). Returns the last read's result. */
 static ssize_t
-read_lines(struct room *r, int fd, struct linebuf *lb, struct member *m)
+read_lines(struct room *r, int fd, struct linebuf *lb, struct member *m,
+    int last)
 {
 	unsigned long start = r->relayed;
 	const char *line;
@@ -594,51 +610,30 @@ read_lines(struct room *r, int fd, struct linebuf *lb, struct member *m)
 		if (i > 0 && !m && !readable_now(fd))
 			break;
 		p = line_space(lb, &room);
-		do
-			n = read(fd, p, room);
-		while (n < 0 && errno == EINTR);
+		LOOP_RETRY(n, read(fd, p, room));
 		if (n <= 0)
 			break;
 		line_added(lb, (size_t)n);
-		while (!reading_done(r, m) && line_next(lb, &line, &len))
-			room_line(r, m, line, len, lb->piece);
-		if (reading_done(r, m) || (size_t)n < room ||
+		while ((last || !reading_done(r, m)) &&
+		    line_next(lb, &line, &len)) {
+			if (last)
+				last_line(r, m, line, len, lb->piece);
+			else
+				room_line(r, m, line, len, lb->piece);
+		}
+		if ((!last && reading_done(r, m)) || (size_t)n < room ||
 		    r->relayed - start >= PASS_OUT_MAX)
 			break;
 	}
 	return n;
 }
 
-/* A member dropped as too slow before the room read what it sent: its
- * kernel took those lines, so it believes them delivered. They go out,
- * as much as one pass reads of a sender. */
+/* A member dropped as too slow: what it sent and the room has not read
+ * yet, as much as one pass reads of a sender (last_line). */
 static void
 last_words(struct room *r, struct member *m)
 {
-	struct cmd c;
-	const char *line;
-	size_t room, len;
-	ssize_t n;
-	char *p;
-	int i;
-
-	for (i = 0; i < READS_PER_PASS; i++) {
-		p = line_space(&m->in, &room);
-		do
-			n = read(m->fd, p, room);
-		while (n < 0 && errno == EINTR);
-		if (n <= 0)
-			break;
-		line_added(&m->in, (size_t)n);
-		/* its text only: commands of a member that is gone mean nothing */
-		while (line_next(&m->in, &line, &len)) {
-			cmd_parse(line, len, 0, &c);
-			if (m->in.piece && len > 0)
-				relay(r, m, line, len);
-			else if (c.kind == CMD_TEXT)
-				relay(r, m, c.arg, c.arglen);
-		}
-	}
+	read_lines(r, m->fd, m->in, m, 1);
 }
 
 /* What a member sent; its end of input or an error means it is gone. */
@@ -647,15 +642,15 @@ member_read(struct room *r, struct member *m)
 {
 	const char *line;
 	size_t len;
-	ssize_t n = read_lines(r, m->fd, &m->in, m);
+	ssize_t n = read_lines(r, m->fd, m->in, m, 0);
 
 	if (n > 0 || loop_would_block(n) || m->dead || m->closing) {
 		batch_flush(r);
 		return;
 	}
 	/* gone, by a FIN or a reset: its last line without a newline counts */
-	if (line_rest(&m->in, &line, &len))
-		room_line(r, m, line, len, m->in.piece);
+	if (line_rest(m->in, &line, &len))
+		room_line(r, m, line, len, m->in->piece);
 	batch_flush(r);
 	/* at end of input it may still read what is queued for it */
 	member_leave(r, m, "", n == 0);
@@ -667,7 +662,7 @@ host_read(struct room *r)
 {
 	const char *line;
 	size_t len;
-	ssize_t n = read_lines(r, r->o->in, &r->hostin, NULL);
+	ssize_t n = read_lines(r, r->o->in, &r->hostin, NULL, 0);
 
 	if (n > 0 || loop_would_block(n) || r->closed) {
 		batch_flush(r);
@@ -848,38 +843,47 @@ check_timers(struct room *r)
 	}
 }
 
+static void
+close_watch(void *arg, fd_set *wr, int *maxfd)
+{
+	struct room *r = arg;
+	struct member *m;
+
+	for (m = r->head; m; m = m->next)
+		if (!m->dead && m->out.bytes > 0)
+			loop_watch(m->fd, wr, maxfd);
+	if (r->hostout.bytes > 0 && !r->host_failed)
+		loop_watch(r->o->out, wr, maxfd);
+}
+
+static void
+close_write(void *arg, fd_set *wr)
+{
+	struct room *r = arg;
+	struct member *m;
+	ssize_t n;
+
+	for (m = r->head; m; m = m->next) {
+		if (m->dead || !FD_ISSET(m->fd, wr))
+			continue;
+		n = msgq_write(&m->out, m->fd);
+		m->dead = n < 0 && !loop_would_block(n);
+	}
+	if (r->hostout.bytes > 0 && FD_ISSET(r->o->out, wr)) {
+		n = msgq_write(&r->hostout, r->o->out);
+		r->host_failed = n < 0 && !loop_would_block(n);
+	}
+}
+
 /* Closing: everyone is told, queues get LOOP_FLUSH_MS to drain. */
 static void
 room_close(struct room *r)
 {
-	long until = now_ms() + LOOP_FLUSH_MS;
+	struct loop_flush f = { close_watch, close_write, r };
 	struct member *m;
-	struct timeval tv;
-	fd_set wr;
-	int maxfd;
 
 	broadcast(r, NULL, notice("room closed"), 0);
-	for (;;) {
-		FD_ZERO(&wr);
-		maxfd = -1;
-		for (m = r->head; m; m = m->next)
-			if (!m->dead && m->out.bytes > 0)
-				loop_watch(m->fd, &wr, &maxfd);
-		if (r->hostout.bytes > 0)
-			loop_watch(r->o->out, &wr, &maxfd);
-		if (maxfd < 0 || now_ms() >= until)
-			break;
-		tv.tv_sec = 0;
-		tv.tv_usec = 50000;
-		if (select(maxfd + 1, NULL, &wr, NULL, &tv) < 0 && errno != EINTR)
-			break;
-		for (m = r->head; m; m = m->next)
-			if (!m->dead && FD_ISSET(m->fd, &wr) &&
-			    msgq_write(&m->out, m->fd) < 0 && errno != EAGAIN)
-				m->dead = 1;
-		if (FD_ISSET(r->o->out, &wr))
-			msgq_write(&r->hostout, r->o->out);
-	}
+	loop_flush(&f);
 	for (m = r->head; m; m = m->next)
 		m->dead = 1;
 	reap(r);

@@ -57,6 +57,20 @@ both_ways() {
 	both_ways pipe pipe
 }
 
+@test "the POSIX-only build (-DSYS_POSIX_ONLY: no splice, no SIOCOUTQ) builds warning-free and moves 8 MiB each way" {
+	local b=$T/posix
+	mkdir -p "$b"
+	cp -R "$BIN/../src" "$BIN/../Makefile" "$b/"
+	run make -s -C "$b" CFLAGS="-O0 -Werror" CPPFLAGS=-DSYS_POSIX_ONLY \
+		bin/chat-listen bin/chat-connect
+	assert_eq "$status" 0 "make: $output"
+	assert_eq "$output" "" "compiler output"
+	run nm "$b/src/sys.o"
+	[[ $output != *" U splice"* && $output != *" U ioctl"* ]]
+	BIN=$b/bin
+	both_ways pipe pipe
+}
+
 @test "8 MiB each way at once, stdin pipes and stdout files" {
 	unset CHAT_NO_SPLICE
 	both_ways pipe file

@@ -98,6 +98,17 @@ first_reader() {
 	grep -qE '^chat-listen: cannot send to 127\.0\.0\.1:[0-9]+: (Broken pipe|Connection reset by peer) \(24 bytes from stdin were not delivered\)$' "$T/listen.err"
 }
 
+@test "CHAT_NO_OUTQ=1 (the POSIX fallback: no SIOCOUTQ): only bytes never written are counted; exit 1" {
+	export CHAT_NO_OUTQ=1
+	hold_pipe in
+	L_IN=$REPLY start_listener
+	first_reader
+	put in $'line 3 is longer\n'
+	expect_exit "$LPID" 1
+	# "line 2\n" went to the kernel, and nobody can tell it was lost
+	grep -qE '^chat-listen: cannot send to 127\.0\.0\.1:[0-9]+: (Broken pipe|Connection reset by peer) \(17 bytes from stdin were not delivered\)$' "$T/listen.err"
+}
+
 @test "chat-connect: the count of bytes not delivered when the listener resets" {
 	start_peer "recv=3:$T/p.got" close
 	hold_pipe in

@@ -241,35 +241,31 @@ print("reset", flush=True)' "$PORT"
 	expect_alive "$RPID"
 }
 
-@test "room faults: out of descriptors (ulimit -n 4, no spare): a waiting client costs no CPU and one log line; SIGTERM ends it" {
-	# descriptors 0-2 and the listener: the spare the room keeps for
-	# refusing clients cannot be opened, and accept() fails
-	spawn room bash -c 'ulimit -n 4 && exec chat-listen --room -d -b 127.0.0.1 0'
-	RPID=$SPAWNED
-	wait_listening "$RPID" "$T/room.err"
+# out_of_fds HANDLE ARGS...: chat-listen ARGS with 4 descriptors (0-2 and
+# the listener: no spare for refusing clients, and accept() fails), and a
+# client that connects and waits: one log line, no CPU spent on it, and
+# SIGTERM still ends it.
+out_of_fds() {
+	local handle=$1 pid
+	shift
+	spawn "$handle" bash -c 'ulimit -n 4 && exec chat-listen "$@"' _ "$@"
+	pid=$SPAWNED
+	wait_listening "$pid" "$T/$handle.err"
 	py client 'import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
 print("connected", flush=True)
 time.sleep(60)' "$PORT"
 	wait_file_contains "$T/client.out" connected
-	wait_file_matches "$T/room.err" 'accept: (Too many open files|No file descriptors available)'
-	quiet_listener "$RPID" "$T/room.err"
-	kill -TERM "$RPID"
-	expect_exit "$RPID" 143
+	wait_file_matches "$T/$handle.err" 'accept: (Too many open files|No file descriptors available)'
+	quiet_listener "$pid" "$T/$handle.err"
+	kill -TERM "$pid"
+	expect_exit "$pid" 143
+}
+
+@test "room faults: out of descriptors (ulimit -n 4, no spare): a waiting client costs no CPU and one log line; SIGTERM ends it" {
+	out_of_fds room --room -d -b 127.0.0.1 0
 }
 
 @test "plain -k out of descriptors (ulimit -n 4): a waiting client costs no CPU and one log line; SIGTERM ends it" {
-	# descriptors 0-2 and the listener: the first accept() fails
-	spawn listen bash -c 'ulimit -n 4 && exec chat-listen -k -b 127.0.0.1 0'
-	LPID=$SPAWNED
-	wait_listening "$LPID" "$T/listen.err"
-	py client 'import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-print("connected", flush=True)
-time.sleep(60)' "$PORT"
-	wait_file_contains "$T/client.out" connected
-	wait_file_matches "$T/listen.err" 'accept: (Too many open files|No file descriptors available)'
-	quiet_listener "$LPID" "$T/listen.err"
-	kill -TERM "$LPID"
-	expect_exit "$LPID" 143
+	out_of_fds listen -k -b 127.0.0.1 0
 }

@@ -1,8 +1,8 @@
-/* libFuzzer harness: option parsers and address printing (src/addr.c).
+/* libFuzzer harness: option parsers and address printing (src/addr.c, src/num.c).
  *
  * Input: a string up to the first NUL, then bytes for the rest: a selector
  * and a socket address (zeros where the input runs out), and the bounds
- * for addr_parse_num. Checked: addr_parse_num and addr_parse_secs accept
+ * for num_parse. Checked: num_parse and num_secs accept
  * exactly what a plain reading of their rules accepts, with the same
  * value; addr_check_port takes every number 1-65535 (0 with allow_zero)
  * and no other string of digits; addr_host and addr_format stay inside
@@ -18,8 +18,9 @@
 #include <string.h>
 
 #include "addr.h"
+#include "num.h"
 
-#define SECS_MAX 31536000L /* as addr.c */
+#define SECS_MAX 31536000L /* as num.h */
 
 static void
 check(int ok)
@@ -81,7 +82,7 @@ check_num(const char *s, struct rest *r)
 	long got = -7, want;
 	int ok = digits(s, strlen(s), &want) && want >= lo && want <= hi;
 
-	check(addr_parse_num(s, lo, hi, &got) == (ok ? 0 : -1));
+	check(num_parse(s, lo, hi, &got) == (ok ? 0 : -1));
 	if (ok)
 		check(got == want);
 	else
@@ -114,7 +115,7 @@ check_secs(const char *s)
 			frac += (*dot - '0') * scale;
 		ok = *dot == '\0';
 	}
-	check(addr_parse_secs(s, &ms) == (ok ? 0 : -1));
+	check(num_secs(s, &ms) == (ok ? 0 : -1));
 	if (ok)
 		check(ms == whole * 1000 + frac && ms >= 0);
 	else

@@ -1,10 +1,10 @@
-/* libFuzzer harness: command parsing (src/line.c cmd_parse, name_valid).
+/* libFuzzer harness: command parsing (src/line.c line_cmd, line_name_valid).
  *
  * The input is one line, in a buffer of exactly its length, parsed as the
  * host's and as a member's. Checked: the argument lies inside the line,
  * and the kind agrees with the line's shape (empty, text, "//" text, a
  * known command word in any case with its argument trimmed of blanks, or
- * an unknown word; /kick is known to the host only); name_valid agrees
+ * an unknown word; /kick is known to the host only); line_name_valid agrees
  * with a plain reading of its rule, on the line and on a /nick argument.
  */
 #include <stdint.h>
@@ -114,13 +114,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(line != NULL);
 	memcpy(line, data, size);
 	for (host = 0; host <= 1; host++) {
-		cmd_parse(line, size, host, &c);
+		line_cmd(line, size, host, &c);
 		check_cmd(line, size, host, &c);
 		if (c.kind == CMD_NICK || c.kind == CMD_KICK)
-			check(name_valid(c.arg, c.arglen) ==
+			check(line_name_valid(c.arg, c.arglen) ==
 			    name_model(c.arg, c.arglen));
 	}
-	check(name_valid(line, size) == name_model(line, size));
+	check(line_name_valid(line, size) == name_model(line, size));
 	free(line);
 	return 0;
 }
