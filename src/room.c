@@ -31,13 +31,13 @@
 #define BATCH_MAX (16 * 1024)  /* relayed lines shared as one message, about */
 #define PREFIX_MAX (NAME_MAX_LEN + 4) /* "<NAME> " and its NUL */
 #define READS_PER_PASS 8       /* reads of one sender per pass: 64 KiB at most */
-/* What one sender may queue for each member per pass (one 8 KiB read that
- * escaping made 4 times as long), and what all senders together may: past
- * it, the senders not yet read wait for the next pass, which starts with
- * them. Members' queues are written between two passes, so a burst from
- * many senders cannot outrun readers that keep up. */
-#define PASS_OUT_MAX (32 * 1024)
-#define PASS_ALL_MAX (64 * 1024)
+/* What one sender may queue for each member per pass (checked after each
+ * read, so one read more may pass it), and what all senders together may:
+ * past it, the senders not yet read wait for the next pass, which starts
+ * with them. Members' queues are written between two passes, so a burst
+ * from many senders cannot outrun readers that keep up. */
+#define PASS_OUT_MAX (4 * LINE_MAX_TEXT)
+#define PASS_ALL_MAX (2 * PASS_OUT_MAX)
 #define ACCEPT_REST_MS 250     /* out of descriptors: listeners rest this long */
 
 struct member {
