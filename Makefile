@@ -21,7 +21,7 @@ endif
 
 COMMON = src/acl.o src/addr.o src/bridge.o src/buf.o src/cli.o src/filter.o src/log.o \
 	src/loop.o src/net.o src/num.o src/outfd.o src/sig.o src/stdfd.o src/sys.o
-ROOM = src/line.o src/msgq.o src/room.o
+ROOM = src/irc.o src/line.o src/msgq.o src/room.o src/roomirc.o
 BINS = bin/chat-listen bin/chat-connect
 
 all: $(BINS)

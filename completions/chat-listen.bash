@@ -55,13 +55,14 @@ _chat_listen_value() {
 
 _chat_listen() {
 	local opts='-b --bind -k --keep-open --allow --deny --allow-file --room
-		--name --max-clients --max-rate -q --quit-after -i --idle-timeout
+		--name --max-clients --max-rate --channel --no-irc -q --quit-after
+		-i --idle-timeout
 		-4 --ipv4 -6 --ipv6 -n --numeric -d --no-stdin -t --timestamps -C --crlf --raw --safe
 		-v --verbose --quiet -h --help --version'
 	# options that take a value: short letters, long names
 	local short_arg=bqi
 	local long_arg=' --bind --allow --deny --allow-file --name --max-clients
-		--max-rate --quit-after --idle-timeout '
+		--max-rate --channel --quit-after --idle-timeout '
 	local line cur w c want='' ends='' n=0 i j services
 	local -a words
 

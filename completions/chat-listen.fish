@@ -20,7 +20,7 @@ function __chat_listen_operands
             set n (math $n + 1)
         else if test "$t" = --
             set ended 1
-        else if string match -qr -- '^--(bind|allow|deny|allow-file|name|max-clients|max-rate|quit-after|idle-timeout)$' $t
+        else if string match -qr -- '^--(bind|allow|deny|allow-file|name|max-clients|max-rate|channel|quit-after|idle-timeout)$' $t
             set skip 1
         else if string match -qr -- '^-[^-]' $t
             # a cluster such as -tb takes the next word when it ends in b, q or i
@@ -45,6 +45,8 @@ complete -c chat-listen -l room -d 'Host a chat room'
 complete -c chat-listen -l name -x -d 'The host\'s name in the room (default: host)'
 complete -c chat-listen -l max-clients -x -d 'Members at most (default 100, at most 1008)'
 complete -c chat-listen -l max-rate -x -d 'Lines per second per member (default 50; 0: off)'
+complete -c chat-listen -l channel -x -d 'The room as an IRC channel (default #room)'
+complete -c chat-listen -l no-irc -d 'Every member speaks the room\'s lines, not IRC'
 complete -c chat-listen -s q -l quit-after -x -d 'After stdin ends, quit at most SECS later'
 complete -c chat-listen -s i -l idle-timeout -x -d 'Close after SECS without traffic'
 complete -c chat-listen -s 4 -l ipv4 -d 'IPv4 only'

@@ -8,6 +8,7 @@
 #include "addr.h"
 #include "bridge.h"
 #include "cli.h"
+#include "irc.h"
 #include "log.h"
 #include "line.h"
 #include "net.h"
@@ -29,6 +30,8 @@ static const char usage[] =
 "      --name NAME          the host's name in the room (default: host)\n"
 "      --max-clients N      members at most (default 100, at most %d)\n"
 "      --max-rate N         lines per second per member (default 50; 0: off)\n"
+"      --channel NAME       the room as an IRC channel (default #room)\n"
+"      --no-irc             every member speaks the room's lines, not IRC\n"
 CLI_USAGE
 "  -v, --verbose            log more detail and byte counts\n"
 "      --quiet              log errors only\n"
@@ -38,8 +41,9 @@ CLI_USAGE
 "PORT is 1-65535, a service name, or 0 for any free port (it is logged).\n"
 "ADDR may be bracketed ([::1]). The room always shows bytes safely.\n"
 "In the room each member line reaches everyone else as '<NAME> text';\n"
-"members and the host's stdin may use /nick NAME, /who, /quit, /help,\n"
-"and the host /kick NAME. End of stdin closes the room.\n"
+"members and the host's stdin may use /nick NAME, /who, /me ACTION,\n"
+"/msg NAME TEXT, /quit, /help, and the host /kick NAME. IRC clients join\n"
+"the same room as a channel. End of stdin closes the room.\n"
 "Exit status: 0 session ended, 1 network or runtime error, 2 usage error,\n"
 "130 or 143 on SIGINT or SIGTERM.\n";
 
@@ -47,7 +51,7 @@ CLI_USAGE
 
 /* Options only the room takes, and the plain bridge's that it does not. */
 static void
-check_room(const struct cli *c, int room, int keep_open, const char *name,
+check_room(const struct cli *c, int room, int keep_open,
     const char *room_only)
 {
 	if (room && keep_open)
@@ -60,34 +64,26 @@ check_room(const struct cli *c, int room, int keep_open, const char *name,
 		die_usage("--room cannot be used with --raw: the room always escapes");
 	if (!room && room_only)
 		die_usage("%s needs --room", room_only);
-	if (name && !line_name_valid(name, strlen(name)))
-		die_usage("invalid name '%s': " NAME_RULE, name);
 }
 
 static int
-run_room(struct cli *c, const int *lfds, int n, const struct acl *acl,
-    const char *name, long max_clients, long max_rate)
+run_room(struct cli *c, struct room_opts *o, const int *lfds, int n,
+    const struct acl *acl)
 {
-	struct room_opts o;
-
-	memset(&o, 0, sizeof o);
-	o.lfds = lfds;
-	o.nlfd = n;
-	o.in = c->no_stdin ? -1 : STDIN_FILENO;
-	o.out = STDOUT_FILENO;
-	o.name = name ? name : "host";
-	o.max_clients = (int)max_clients;
-	o.max_rate = (int)max_rate;
-	o.idle_ms = c->idle_ms;
-	o.stamps = c->stamps;
-	o.acl = acl;
-	return room_run(&o);
+	o->lfds = lfds;
+	o->nlfd = n;
+	o->in = c->no_stdin ? -1 : STDIN_FILENO;
+	o->out = STDOUT_FILENO;
+	o->idle_ms = c->idle_ms;
+	o->stamps = c->stamps;
+	o->acl = acl;
+	return room_run(o);
 }
 
 /* Codes of chat-listen's own long-only options. */
 enum {
 	OPT_ROOM = CLI_OPT_END, OPT_MAX_CLIENTS, OPT_NAME, OPT_ALLOW, OPT_DENY,
-	OPT_ALLOW_FILE, OPT_MAX_RATE
+	OPT_ALLOW_FILE, OPT_MAX_RATE, OPT_CHANNEL, OPT_NO_IRC
 };
 
 static const struct option longopts[] = {
@@ -100,6 +96,8 @@ static const struct option longopts[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
+	{ "channel", required_argument, NULL, OPT_CHANNEL },
+	{ "no-irc", no_argument, NULL, OPT_NO_IRC },
 	CLI_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -110,9 +108,11 @@ main(int argc, char **argv)
 	struct bridge br;
 	struct cli cli;
 	struct acl acl;
-	const char *bind_addr = NULL, *port, *name = NULL;
+	const char *bind_addr = NULL, *port;
 	char help[sizeof usage + 16];
-	long max_clients = ROOM_MAX_DEFAULT, max_rate = ROOM_RATE_DEFAULT;
+	long num;
+	struct room_opts ro = { .name = "host", .max_clients = ROOM_MAX_DEFAULT,
+	    .max_rate = ROOM_RATE_DEFAULT, .irc = 1, .channel = "#room" };
 	struct net_opts no = { AF_UNSPEC, -1, 0, 0 };
 	int room = 0;
 	char room_only[64] = ""; /* the first room option given, as typed */
@@ -159,22 +159,42 @@ main(int argc, char **argv)
 		case OPT_NAME:
 		case OPT_MAX_CLIENTS:
 		case OPT_MAX_RATE:
+		case OPT_CHANNEL:
+		case OPT_NO_IRC:
 			if (!room_only[0])
 				snprintf(room_only, sizeof room_only, "%s",
 				    cli_optname(opt, argv));
+			if (opt == OPT_NAME && !line_name_valid(optarg,
+			    strlen(optarg)))
+				die_usage("invalid %s '%s': " NAME_RULE,
+				    cli_optname(opt, argv), optarg);
 			if (opt == OPT_NAME)
-				name = optarg;
+				ro.name = optarg;
 			else if (opt == OPT_MAX_CLIENTS && num_parse(optarg,
-			    1, ROOM_MAX_LIMIT, &max_clients) < 0)
+			    1, ROOM_MAX_LIMIT, &num) < 0)
 				die_usage("invalid %s '%s': expected 1-%d (select() "
 				    "watches descriptors below %d)",
 				    cli_optname(opt, argv), optarg, ROOM_MAX_LIMIT,
 				    FD_SETSIZE);
+			else if (opt == OPT_MAX_CLIENTS)
+				ro.max_clients = (int)num;
 			else if (opt == OPT_MAX_RATE && num_parse(optarg,
-			    0, RATE_MAX, &max_rate) < 0)
+			    0, RATE_MAX, &num) < 0)
 				die_usage("invalid %s '%s': expected 0-%ld (lines "
 				    "per second; 0: no limit)",
 				    cli_optname(opt, argv), optarg, RATE_MAX);
+			else if (opt == OPT_MAX_RATE)
+				ro.max_rate = (int)num;
+			else if (opt == OPT_CHANNEL && !irc_channel_valid(optarg,
+			    strlen(optarg)))
+				die_usage("invalid %s '%s': expected # and 1-%d "
+				    "more bytes, no space, comma, colon or BEL",
+				    cli_optname(opt, argv), optarg,
+				    IRC_CHANNEL_MAX - 1);
+			else if (opt == OPT_CHANNEL)
+				ro.channel = optarg;
+			else if (opt == OPT_NO_IRC)
+				ro.irc = 0;
 			break;
 		default: cli_bad_option(opt, argv);
 		}
@@ -184,7 +204,7 @@ main(int argc, char **argv)
 	if (argc - optind > 1)
 		die_usage("too many arguments: '%s'", argv[optind + 1]);
 	cli_check(&cli);
-	check_room(&cli, room, keep_open, name, room_only[0] ? room_only : NULL);
+	check_room(&cli, room, keep_open, room_only[0] ? room_only : NULL);
 	port = argv[optind];
 	if (addr_check_port(port, 1) < 0)
 		die_usage("invalid port '%s': expected 0-65535 or a service name",
@@ -205,7 +225,7 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		log_info("listening on %s", net_local(lfds[i], where));
 	if (room)
-		rc = run_room(&cli, lfds, n, &acl, name, max_clients, max_rate);
+		rc = run_room(&cli, &ro, lfds, n, &acl);
 	else {
 		memset(&br, 0, sizeof br);
 		br.sock = -1;

@@ -86,8 +86,10 @@ line_name_valid(const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
+		/* IRC's specials too: the same names in both dialects */
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+		    (c >= '0' && c <= '9') || strchr("_-.[]{}\\|^`", c)) ||
+		    c == '\0')
 			return 0;
 	}
 	return 1;
@@ -98,7 +100,8 @@ static const struct {
 	enum cmd_kind kind;
 } commands[] = {
 	{ "nick", CMD_NICK }, { "who", CMD_WHO }, { "quit", CMD_QUIT },
-	{ "help", CMD_HELP }, { "kick", CMD_KICK },
+	{ "help", CMD_HELP }, { "kick", CMD_KICK }, { "me", CMD_ME },
+	{ "msg", CMD_MSG },
 };
 
 void
@@ -108,6 +111,8 @@ line_cmd(const char *line, size_t len, int host, struct cmd *c)
 
 	c->arg = line;
 	c->arglen = len;
+	c->text = NULL;
+	c->textlen = 0;
 	c->kind = len == 0 ? CMD_EMPTY : CMD_TEXT;
 	if (len == 0 || line[0] != '/')
 		return;
@@ -139,4 +144,16 @@ line_cmd(const char *line, size_t len, int host, struct cmd *c)
 		len--;
 	c->arg = line + w;
 	c->arglen = len - w;
+	if (c->kind != CMD_MSG)
+		return;
+	/* /msg NAME text: the name, then the text as typed */
+	for (w = 0; w < c->arglen && c->arg[w] != ' ' && c->arg[w] != '\t'; w++)
+		;
+	c->text = c->arg + w;
+	c->textlen = c->arglen - w;
+	c->arglen = w;
+	if (c->textlen > 0) {
+		c->text++;
+		c->textlen--;
+	}
 }

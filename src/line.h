@@ -9,7 +9,7 @@
 #define NAME_STR_(n) #n
 #define NAME_STR(n) NAME_STR_(n)
 /* What a name may be, for messages. */
-#define NAME_RULE "1-" NAME_STR(NAME_MAX_LEN) " characters of A-Z a-z 0-9 _ - ."
+#define NAME_RULE "1-" NAME_STR(NAME_MAX_LEN) " characters of A-Z a-z 0-9 _ - . [ ] { } \\ | ^ `"
 
 /* Bytes of one sender, cut into lines. */
 struct linebuf {
@@ -37,13 +37,17 @@ enum cmd_kind {
 	CMD_TEXT,    /* plain text (after // lost one slash) */
 	CMD_EMPTY,   /* nothing to relay */
 	CMD_NICK, CMD_WHO, CMD_QUIT, CMD_HELP, CMD_KICK,
+	CMD_ME,      /* arg holds the action */
+	CMD_MSG,     /* arg holds the name, text the message */
 	CMD_UNKNOWN  /* arg holds the word */
 };
 
 struct cmd {
 	enum cmd_kind kind;
-	const char *arg; /* text, nick name, kick target or unknown word */
+	const char *arg; /* text, name, action, kick target or unknown word */
 	size_t arglen;
+	const char *text; /* /msg: the message after the name, else NULL */
+	size_t textlen;
 };
 
 /* Parses one line as the room reads it, from the host (host set) or a

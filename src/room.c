@@ -19,6 +19,7 @@
 #include "net.h"
 #include "outfd.h"
 #include "room.h"
+#include "roomint.h"
 #include "sig.h"
 #include "timeutil.h"
 
@@ -27,9 +28,7 @@
 #define STALL_MS 1000          /* over QUEUE_MAX with nothing taken this long: too slow */
 #define SNDBUF (64 * 1024)     /* per member socket; autotuning would allow MiBs */
 #define CLOSE_MS 2000          /* how long a kicked member may take to read its last lines */
-#define ESC_MAX (LINE_MAX_TEXT * FILTER_GROWTH + FILTER_SLACK)
-#define BATCH_MAX (16 * 1024)  /* relayed lines shared as one message, about */
-#define PREFIX_MAX (NAME_MAX_LEN + 4) /* "<NAME> " and its NUL */
+#define DETECT_MS 250          /* how long a newcomer's first line may take to say its dialect */
 #define READS_PER_PASS 8       /* reads of one sender per pass: 64 KiB at most */
 /* What one sender may queue for each member per pass (checked after each
  * read, so one read more may pass it), and what all senders together may:
@@ -40,54 +39,7 @@
 #define PASS_ALL_MAX (2 * PASS_OUT_MAX)
 #define ACCEPT_REST_MS 250     /* out of descriptors: listeners rest this long */
 
-struct member {
-	int fd;
-	char name[NAME_MAX_LEN + 1];
-	struct msgq out;
-	int closing;                /* kicked or left: close once out is written */
-	int dead;                   /* gone: freed at the end of the pass */
-	int dropped;                /* dropped as too slow, not yet announced */
-	long close_at;              /* when closing gives up waiting */
-	long heard_at;              /* its last line, for -i */
-	long moved_at;              /* its socket last took bytes, or out was empty */
-	double tokens;              /* --max-rate bucket */
-	long tokens_at;
-	int warned;                 /* told to slow down during this burst */
-	struct member *next;
-	struct linebuf *in;         /* apart: its 8 KiB stay untouched until used */
-};
-
-struct room {
-	const struct room_opts *o;
-	char host[NAME_MAX_LEN + 1];
-	struct linebuf hostin;      /* the host's stdin, as lines */
-	struct msgq hostout;        /* to the host's stdout */
-	struct member *head, *tail; /* in join order */
-	int count;                  /* members holding a descriptor */
-	int next_num;
-	int spare;                  /* kept open to refuse clients at EMFILE */
-	long accept_at;             /* out of descriptors: accept again then */
-	int closed;                 /* the host closed the room */
-	int drops;                  /* members dropped, not yet announced */
-	int announcing;             /* announce_drops() is running */
-	struct member *next_reader; /* where the next pass starts reading */
-	long paused_at;             /* the host's stdout is full since; or -1 */
-	int host_failed;            /* writing to the host's stdout failed */
-	char esc[ESC_MAX];          /* one escaped line */
-	/* Lines one read brought from one sender, formatted and not yet
-	 * relayed: they go out as one shared message, so a burst costs one
-	 * queue entry per member, not one per line. */
-	char batch[BATCH_MAX + ESC_MAX + PREFIX_MAX];
-	size_t batch_len;
-	struct member *batch_from; /* NULL: the host */
-	unsigned long relayed;     /* bytes relay() has formatted, ever */
-	long now;                   /* the clock, read once per pass (ms) */
-};
-
 /* ---- output ---- */
-
-static void
-member_leave(struct room *r, struct member *m, const char *why, int linger);
 
 /* Whether m, with q bytes pending, is too slow: past QUEUE_HARD, or past
  * QUEUE_MAX with its socket taking nothing for STALL_MS.  A member that
@@ -98,17 +50,18 @@ too_slow(const struct member *m, size_t q, long now)
 	return q > QUEUE_HARD || (q > QUEUE_MAX && now - m->moved_at >= STALL_MS);
 }
 
-/* Queues msg for m; a member that cannot keep up is dropped, and its
- * leaving announced by announce_drops() once msg is queued for all: a
- * notice sent from here would reach other members that are too slow, and
- * recurse through each of them. */
-static void
-send_to(struct room *r, struct member *m, struct msg *msg)
+/* A member that cannot keep up is dropped, and its leaving announced by
+ * announce_drops() once msg is queued for all: a notice sent from here
+ * would reach other members that are too slow, and recurse through each
+ * of them. */
+void
+room_send(struct room *r, struct member *m, struct msg *msg)
 {
-	size_t q = m->out.bytes + msg->len;
+	size_t q;
 
-	if (m->dead || m->closing)
+	if (!msg || m->dead || m->closing)
 		return;
+	q = m->out.bytes + msg->len;
 	if (m->out.bytes == 0)
 		m->moved_at = r->now; /* nothing pending: not stalled */
 	if (too_slow(m, q, r->now) || msgq_push(&m->out, msg) < 0) {
@@ -122,9 +75,9 @@ say_left(struct room *r, struct member *m, const char *why);
 static void
 last_words(struct room *r, struct member *m);
 
-/* Announces the members send_to() dropped, after what they had sent; those
- * its notices drop in turn are announced by the same loop, never by a
- * nested one. */
+/* Announces the members room_send() dropped, after what they had sent;
+ * those its notices drop in turn are announced by the same loop, never by
+ * a nested one. */
 static void
 announce_drops(struct room *r)
 {
@@ -154,7 +107,7 @@ host_print(struct room *r, struct msg *msg)
 	size_t slen, lines = 0, i, o = 0;
 	struct msg *s;
 
-	if (r->o->out < 0)
+	if (r->o->out < 0 || !msg)
 		return;
 	if (!r->o->stamps) {
 		msgq_push(&r->hostout, msg);
@@ -177,26 +130,29 @@ host_print(struct room *r, struct msg *msg)
 	msg_unref(s);
 }
 
-/* To every member but except, and to the host's stdout if host is set. */
+/* To every member in the room but except, each in its dialect (plain or
+ * irc; NULL: nothing for that one), and plain to the host's stdout if host
+ * is set. Takes over both references. */
 static void
-broadcast(struct room *r, struct member *except, struct msg *msg, int host)
+broadcast(struct room *r, struct member *except, struct msg *plain,
+    struct msg *irc, int host)
 {
 	struct member *m;
 
-	if (!msg)
-		return;
 	for (m = r->head; m; m = m->next)
-		if (m != except)
-			send_to(r, m, msg);
+		if (m != except && m->joined)
+			room_send(r, m, m->dialect == DIALECT_IRC ? irc : plain);
 	if (host)
-		host_print(r, msg);
-	msg_unref(msg);
+		host_print(r, plain);
+	if (plain)
+		msg_unref(plain);
+	if (irc)
+		msg_unref(irc);
 	announce_drops(r);
 }
 
-/* "* ...\n" from a format. Returns a message, or NULL. */
-static struct msg *
-notice(const char *fmt, ...)
+struct msg *
+room_notice(const char *fmt, ...)
 {
 	struct msg *m;
 	va_list ap;
@@ -215,18 +171,57 @@ notice(const char *fmt, ...)
 	return m;
 }
 
-/* A notice for one member (m) or, with m NULL, the host. */
-static void
-tell(struct room *r, struct member *m, struct msg *msg)
+/* An IRC member gets a plain notice as a NOTICE from the server. */
+void
+room_tell(struct room *r, struct member *m, struct msg *msg)
 {
+	struct msg *irc;
+
 	if (!msg)
 		return;
-	if (m)
-		send_to(r, m, msg);
-	else
+	if (m && m->dialect == DIALECT_IRC) {
+		irc = ircd_notice(r, m, msg->data + 2, msg->len - 3);
+		room_send(r, m, irc);
+		if (irc)
+			msg_unref(irc);
+	} else if (m) {
+		room_send(r, m, msg);
+	} else {
 		host_print(r, msg);
+	}
 	msg_unref(msg);
 	announce_drops(r);
+}
+
+/* The plain dialect's words for an event. Returns a message, or NULL. */
+static struct msg *
+plain_event(struct room *r, const struct event *e)
+{
+	const char *name = e->who ? e->who->name : r->host;
+
+	switch (e->kind) {
+	case EV_JOIN:
+		return room_notice("%s joined", name);
+	case EV_LEAVE:
+		return room_notice("%s left%s", name, e->why);
+	case EV_PART:
+		return room_notice("%s left", name);
+	case EV_NICK:
+		return room_notice("%s is now %s", e->old, name);
+	case EV_KICK:
+		return room_notice("%s was kicked", name);
+	case EV_CLOSE:
+		return room_notice("room closed");
+	}
+	return NULL;
+}
+
+void
+room_emit(struct room *r, struct member *except, const struct event *e,
+    int host)
+{
+	broadcast(r, except, plain_event(r, e),
+	    r->nirc > 0 ? ircd_event(r, e) : NULL, host);
 }
 
 /* Text made safe for any terminal into out (len * FILTER_GROWTH +
@@ -244,63 +239,116 @@ escape(const char *text, size_t len, char *out)
 
 /* Relays the batch: to everyone but its sender, and to the host's
  * stdout when a member sent it. */
-static void
-batch_flush(struct room *r)
+void
+room_flush(struct room *r)
 {
-	size_t len = r->batch_len;
+	struct msg *plain = NULL, *irc = NULL;
 
-	if (len == 0)
+	if (r->batch_len == 0 && r->ibatch_len == 0)
 		return;
-	r->batch_len = 0; /* first: dropping a slow member broadcasts too */
-	broadcast(r, r->batch_from, msg_cat(r->batch, len, NULL, 0, NULL, 0),
-	    r->batch_from != NULL);
+	if (r->batch_len > 0)
+		plain = msg_cat(r->batch, r->batch_len, NULL, 0, NULL, 0);
+	if (r->ibatch_len > 0)
+		irc = msg_cat(r->ibatch, r->ibatch_len, NULL, 0, NULL, 0);
+	/* first: dropping a slow member broadcasts too */
+	r->batch_len = r->ibatch_len = 0;
+	broadcast(r, r->batch_from, plain, irc, r->batch_from != NULL);
 }
 
-/* Adds "<name> text\n" to the batch, made safe for any terminal. */
-static void
-relay(struct room *r, struct member *from, const char *text, size_t len)
+/* "<name> text" or, as an action, "* name text", made safe for any
+ * terminal, into p (PREFIX_MAX + ESC_MAX bytes). Returns its length. */
+static size_t
+plain_line(const char *pre, const char *name, const char *post,
+    const char *text, size_t len, char *p)
 {
-	char *p;
-	size_t n;
+	size_t n = (size_t)snprintf(p, PREFIX_MAX, "%s%s%s", pre, name, post);
 
-	if (r->batch_len > 0 && (r->batch_from != from ||
-	    r->batch_len + PREFIX_MAX + len * FILTER_GROWTH +
-	    FILTER_SLACK > sizeof r->batch))
-		batch_flush(r);
-	r->batch_from = from;
-	p = r->batch + r->batch_len;
-	n = (size_t)snprintf(p, PREFIX_MAX, "<%s> ",
-	    from ? from->name : r->host);
 	n += escape(text, len, p + n);
 	p[n++] = '\n';
+	return n;
+}
+
+void
+room_relay(struct room *r, struct member *from, const char *text, size_t len,
+    int action)
+{
+	const char *name = from ? from->name : r->host;
+	size_t n;
+
+	if (r->batch_len > 0 && r->batch_from != from)
+		room_flush(r);
+	r->batch_from = from;
+	n = plain_line(action ? "* " : "<", name, action ? " " : "> ", text,
+	    len, r->batch + r->batch_len);
 	r->batch_len += n;
 	r->relayed += n;
-	if (r->batch_len >= BATCH_MAX)
-		batch_flush(r);
+	if (r->nirc > 0)
+		r->ibatch_len += ircd_text(r, from, NULL, text, len, action,
+		    r->ibatch + r->ibatch_len);
+	/* what is held leaves room for one more line of each dialect */
+	if (r->batch_len >= BATCH_MAX || r->ibatch_len >= BATCH_MAX)
+		room_flush(r);
+}
+
+void
+room_private(struct room *r, struct member *from, struct member *to,
+    const char *text, size_t len, int action)
+{
+	const char *name = from ? from->name : r->host;
+	struct msg *msg;
+
+	if (to && to->dialect == DIALECT_IRC) {
+		if (!(msg = msg_alloc(IRC_TEXT_MAX)))
+			return;
+		msg->len = ircd_text(r, from, to->name, text, len, action,
+		    msg->data);
+		room_send(r, to, msg);
+		msg_unref(msg);
+		announce_drops(r);
+		return;
+	}
+	if (!(msg = msg_alloc(PREFIX_MAX + ESC_MAX)))
+		return;
+	msg->len = plain_line(action ? "* " : "*", name, action ? " " : "* ",
+	    text, len, msg->data);
+	room_tell(r, to, msg);
 }
 
 /* ---- names ---- */
 
-static struct member *
-find_member(struct room *r, const char *name, size_t len)
+int
+room_present(const struct member *m)
+{
+	return m->entered && !m->dead && !m->closing;
+}
+
+struct member *
+room_find(struct room *r, const char *name, size_t len)
 {
 	struct member *m;
 
 	for (m = r->head; m; m = m->next)
-		if (!m->dead && !m->closing && strlen(m->name) == len &&
-		    strncasecmp(m->name, name, len) == 0)
+		if (room_present(m) &&
+		    irc_eq(m->name, strlen(m->name), name, len))
 			return m;
 	return NULL;
 }
 
-static int
-name_taken(struct room *r, const char *name, size_t len)
+int
+room_name_taken(struct room *r, const char *name, size_t len)
 {
-	return (strlen(r->host) == len && strncasecmp(r->host, name, len) == 0) ||
-	    find_member(r, name, len) != NULL;
+	struct member *m;
+
+	if (irc_eq(r->host, strlen(r->host), name, len))
+		return 1;
+	for (m = r->head; m; m = m->next)
+		if (!m->dead && !m->closing &&
+		    irc_eq(m->name, strlen(m->name), name, len))
+			return 1;
+	return 0;
 }
 
-/* "host, user1, alice": everyone present, host first, in join order. */
+/* "host, user1, alice": everyone in the room, host first, in arrival order. */
 static char *
 who_list(struct room *r)
 {
@@ -314,7 +362,7 @@ who_list(struct room *r)
 		return NULL;
 	len = (size_t)snprintf(s, cap, "%s", r->host);
 	for (m = r->head; m; m = m->next)
-		if (!m->dead && !m->closing)
+		if (room_present(m) && m->joined)
 			len += (size_t)snprintf(s + len, cap - len, ", %s",
 			    m->name);
 	return s;
@@ -326,18 +374,21 @@ who_list(struct room *r)
 static void
 say_left(struct room *r, struct member *m, const char *why)
 {
+	struct event e = { EV_LEAVE, m, why, NULL };
+
 	/* what it said in this read goes before its leaving (a flooder
 	 * dropped by its own "slow down" notice) */
-	batch_flush(r);
+	room_flush(r);
+	if (!m->entered)
+		return;
 	log_info("%s disconnected%s", m->name, why);
-	broadcast(r, m, notice("%s left%s", m->name, why), 1);
+	if (m->joined)
+		room_emit(r, m, &e, 1);
 }
 
-/* m leaves, announced once. With linger it still gets what is queued for
- * it (CLOSE_MS at most); otherwise it is closed at the end of the pass.
- * It is marked first: the notice must not come back to it. */
-static void
-member_leave(struct room *r, struct member *m, const char *why, int linger)
+/* It is marked first: the notice must not come back to it. */
+void
+room_leave(struct room *r, struct member *m, const char *why, int linger)
 {
 	if (m->dead || m->closing) {
 		m->dead |= !linger;
@@ -349,14 +400,53 @@ member_leave(struct room *r, struct member *m, const char *why, int linger)
 	say_left(r, m, why);
 }
 
+void
+room_enter(struct room *r, struct member *m)
+{
+	struct event e = { EV_JOIN, m, NULL, NULL };
+	char *who;
+
+	room_flush(r); /* what was said before it came is not for it */
+	m->entered = m->joined = 1;
+	if (m->dialect == DIALECT_IRC)
+		r->nirc++;
+	log_info("%s connected from %s", m->name, m->addr);
+	room_emit(r, m, &e, 1);
+	if (m->dialect == DIALECT_IRC) {
+		ircd_welcome(r, m);
+		return;
+	}
+	who = who_list(r);
+	room_tell(r, m, room_notice("welcome %s; here: %s", m->name,
+	    who ? who : ""));
+	free(who);
+}
+
+/* A newcomer that sent no IRC registration: a plain member, welcomed. */
 static void
-member_join(struct room *r, int fd, const char *addr)
+plain_enter(struct room *r, struct member *m)
+{
+	char name[NAME_MAX_LEN + 1];
+
+	m->dialect = DIALECT_PLAIN;
+	/* numbers are never reused; one taken by a /nick is skipped */
+	do {
+		snprintf(name, sizeof name, "user%d", ++r->next_num);
+	} while (room_name_taken(r, name, strlen(name)));
+	memcpy(m->name, name, sizeof name);
+	room_enter(r, m);
+}
+
+/* A newcomer: its first line, or DETECT_MS without one, says its dialect. */
+static void
+member_new(struct room *r, int fd, const char *addr,
+    const struct sockaddr *sa)
 {
 	struct member *m = malloc(sizeof *m);
 	/* not calloc: 500 idle members would touch 4 MB of line bytes */
 	struct linebuf *in = malloc(sizeof *in);
+	char host[ADDR_HOSTLEN];
 	int sndbuf = SNDBUF;
-	char *who;
 
 	if (!m || !in) {
 		log_err("refused %s: out of memory", addr);
@@ -367,26 +457,24 @@ member_join(struct room *r, int fd, const char *addr)
 	}
 	*m = (struct member){ .fd = fd, .in = in, .heard_at = r->now,
 	    .tokens_at = r->now, .moved_at = r->now,
-	    .tokens = r->o->max_rate };
+	    .tokens = r->o->max_rate, .decide_at = r->now + DETECT_MS };
 	line_init(m->in);
 	msgq_init(&m->out);
+	snprintf(m->addr, sizeof m->addr, "%s", addr);
+	addr_host(sa, host);
+	/* "::1" would read as a trailing parameter in IRC replies */
+	snprintf(m->host, sizeof m->host, "%s%s", host[0] == ':' ? "0" : "",
+	    host);
 	/* the kernel's share of a slow member's backlog stays small too */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-	/* numbers are never reused; one taken by a /nick is skipped */
-	do {
-		snprintf(m->name, sizeof m->name, "user%d", ++r->next_num);
-	} while (name_taken(r, m->name, strlen(m->name)));
-	log_info("%s connected from %s", m->name, addr);
-	broadcast(r, NULL, notice("%s joined", m->name), 1);
 	if (r->tail)
 		r->tail->next = m;
 	else
 		r->head = m;
 	r->tail = m;
 	r->count++;
-	who = who_list(r);
-	tell(r, m, notice("welcome %s; here: %s", m->name, who ? who : ""));
-	free(who);
+	if (!r->o->irc)
+		plain_enter(r, m);
 }
 
 /* Frees the members that left during this pass. */
@@ -409,6 +497,8 @@ reap(struct room *r)
 			r->next_reader = next;
 		if (r->tail == m)
 			r->tail = prev;
+		if (m->entered && m->dialect == DIALECT_IRC)
+			r->nirc--;
 		close(m->fd);
 		msgq_free(&m->out);
 		free(m->in);
@@ -418,8 +508,8 @@ reap(struct room *r)
 }
 
 /* Token bucket: max_rate lines a second, bursts of max_rate. */
-static int
-rate_ok(struct room *r, struct member *m)
+int
+room_rate_ok(struct room *r, struct member *m)
 {
 	long now = r->now;
 	int rate = r->o->max_rate;
@@ -436,9 +526,25 @@ rate_ok(struct room *r, struct member *m)
 		return 1;
 	}
 	if (!m->warned)
-		tell(r, m, notice("error: slow down"));
+		room_tell(r, m, room_notice("error: slow down"));
 	m->warned = 1;
 	return 0;
+}
+
+void
+room_rename(struct room *r, struct member *m, const char *name, size_t len)
+{
+	char *cur = m ? m->name : r->host;
+	char old[NAME_MAX_LEN + 1];
+	struct event e = { EV_NICK, m, NULL, old };
+
+	snprintf(old, sizeof old, "%s", cur);
+	memcpy(cur, name, len);
+	cur[len] = '\0';
+	if (m && !m->entered)
+		return; /* registering: nobody knows it yet */
+	log_info("%s is now %s", old, cur);
+	room_emit(r, NULL, &e, 1);
 }
 
 /* ---- commands, from a member (m) or the host (m NULL) ---- */
@@ -446,59 +552,79 @@ rate_ok(struct room *r, struct member *m)
 static void
 cmd_nick(struct room *r, struct member *m, const char *arg, size_t len)
 {
-	char *cur = m ? m->name : r->host;
-	char old[NAME_MAX_LEN + 1];
+	const char *cur = m ? m->name : r->host;
 
 	if (len == 0) {
-		tell(r, m, notice("error: usage: /nick NAME"));
+		room_tell(r, m, room_notice("error: usage: /nick NAME"));
 		return;
 	}
 	if (!line_name_valid(arg, len)) {
-		tell(r, m, notice("error: a nick is " NAME_RULE));
+		room_tell(r, m, room_notice("error: a nick is " NAME_RULE));
 		return;
 	}
 	if (strlen(cur) == len && memcmp(cur, arg, len) == 0) {
-		tell(r, m, notice("error: you are %s already", cur));
+		room_tell(r, m, room_notice("error: you are %s already", cur));
 		return;
 	}
 	/* a change of case only is one's own name, not a collision */
-	if (!(strlen(cur) == len && strncasecmp(cur, arg, len) == 0) &&
-	    name_taken(r, arg, len)) {
-		tell(r, m, notice("error: nick %.*s is taken", (int)len, arg));
+	if (!irc_eq(cur, strlen(cur), arg, len) &&
+	    room_name_taken(r, arg, len)) {
+		room_tell(r, m, room_notice("error: nick %.*s is taken",
+		    (int)len, arg));
 		return;
 	}
-	snprintf(old, sizeof old, "%s", cur);
-	memcpy(cur, arg, len);
-	cur[len] = '\0';
-	log_info("%s is now %s", old, cur);
-	broadcast(r, NULL, notice("%s is now %s", old, cur), 1);
+	room_rename(r, m, arg, len);
 }
 
 static void
 cmd_kick(struct room *r, const char *arg, size_t len)
 {
-	struct member *m = find_member(r, arg, len);
+	struct member *m = room_find(r, arg, len);
+	struct event e = { EV_KICK, m, NULL, NULL };
 
 	if (!m) {
-		tell(r, NULL, notice("error: no member %.*s", (int)len, arg));
+		room_tell(r, NULL, room_notice("error: no member %.*s",
+		    (int)len, arg));
 		return;
 	}
 	log_info("%s was kicked", m->name);
-	broadcast(r, NULL, notice("%s was kicked", m->name), 1);
+	room_emit(r, NULL, &e, 1);
+	if (m->dialect == DIALECT_IRC)
+		ircd_close(r, m, "kicked by host");
 	m->closing = 1;
 	m->close_at = now_ms() + CLOSE_MS;
 	shutdown(m->fd, SHUT_RD);
 }
 
+/* /msg NAME text, from a plain member (m) or the host (m NULL). */
 static void
-cmd_help(struct room *r, struct member *m)
+cmd_msg(struct room *r, struct member *m, const struct cmd *c)
 {
-	tell(r, m, notice("commands: /nick NAME, /who, /quit, /help%s; "
-	    "//text sends /text", m ? "" : ", /kick NAME"));
+	struct member *to = room_find(r, c->arg, c->arglen);
+
+	if (c->arglen == 0 || c->textlen == 0) {
+		room_tell(r, m, room_notice("error: usage: /msg NAME text"));
+		return;
+	}
+	if (!to && !irc_eq(r->host, strlen(r->host), c->arg, c->arglen)) {
+		room_tell(r, m, room_notice("error: no such name: %.*s",
+		    (int)escape(c->arg, c->arglen, r->esc), r->esc));
+		return;
+	}
+	room_private(r, m, to, c->text, c->textlen, 0);
 }
 
 static void
-room_line(struct room *r, struct member *m, const char *line, size_t len,
+cmd_help(struct room *r, struct member *m)
+{
+	room_tell(r, m, room_notice("commands: /nick NAME, /who, /me ACTION, "
+	    "/msg NAME TEXT, /quit, /help%s; //text sends /text",
+	    m ? "" : ", /kick NAME"));
+}
+
+/* A line of the room's own dialect, from a plain member or the host. */
+static void
+plain_line_in(struct room *r, struct member *m, const char *line, size_t len,
     int piece)
 {
 	struct cmd c;
@@ -514,23 +640,30 @@ room_line(struct room *r, struct member *m, const char *line, size_t len,
 	/* anything but more text from the same sender: what was said first
 	 * goes out first */
 	if (c.kind != CMD_TEXT && c.kind != CMD_EMPTY)
-		batch_flush(r);
-	if (m && c.kind != CMD_EMPTY && !rate_ok(r, m))
+		room_flush(r);
+	if (m && c.kind != CMD_EMPTY && !room_rate_ok(r, m))
 		return;
-	if (m)
-		m->heard_at = r->now;
 	switch (c.kind) {
 	case CMD_EMPTY:
 		break;
 	case CMD_TEXT:
-		relay(r, m, c.arg, c.arglen);
+		room_relay(r, m, c.arg, c.arglen, 0);
+		break;
+	case CMD_ME:
+		if (c.arglen == 0)
+			room_tell(r, m, room_notice("error: usage: /me ACTION"));
+		else
+			room_relay(r, m, c.arg, c.arglen, 1);
+		break;
+	case CMD_MSG:
+		cmd_msg(r, m, &c);
 		break;
 	case CMD_NICK:
 		cmd_nick(r, m, c.arg, c.arglen);
 		break;
 	case CMD_WHO:
 		who = who_list(r);
-		tell(r, m, notice("here: %s", who ? who : ""));
+		room_tell(r, m, room_notice("here: %s", who ? who : ""));
 		free(who);
 		break;
 	case CMD_HELP:
@@ -538,7 +671,7 @@ room_line(struct room *r, struct member *m, const char *line, size_t len,
 		break;
 	case CMD_QUIT:
 		if (m)
-			member_leave(r, m, "", 1);
+			room_leave(r, m, "", 1);
 		else
 			r->closed = 1;
 		break;
@@ -546,10 +679,30 @@ room_line(struct room *r, struct member *m, const char *line, size_t len,
 		cmd_kick(r, c.arg, c.arglen);
 		break;
 	case CMD_UNKNOWN:
-		tell(r, m, notice("error: unknown command %.*s (try /help)",
-		    (int)escape(c.arg, c.arglen, r->esc), r->esc));
+		room_tell(r, m, room_notice("error: unknown command %.*s "
+		    "(try /help)", (int)escape(c.arg, c.arglen, r->esc), r->esc));
 		break;
 	}
+}
+
+/* One line from a member (m) or the host (m NULL); a newcomer's first
+ * says its dialect. */
+static void
+room_line(struct room *r, struct member *m, const char *line, size_t len,
+    int piece)
+{
+	if (m)
+		m->heard_at = r->now;
+	if (m && m->dialect == DIALECT_PENDING) {
+		if (ircd_first(line, len))
+			ircd_start(r, m);
+		else
+			plain_enter(r, m);
+	}
+	if (m && m->dialect == DIALECT_IRC)
+		ircd_line(r, m, line, len, piece);
+	else
+		plain_line_in(r, m, line, len, piece);
 }
 
 /* Whether lines from m (NULL: the host) are no longer acted on. */
@@ -581,11 +734,15 @@ last_line(struct room *r, struct member *m, const char *line, size_t len,
 {
 	struct cmd c;
 
+	if (m->dialect == DIALECT_IRC) {
+		ircd_line(r, m, line, len, piece); /* a dead one's talk only */
+		return;
+	}
 	line_cmd(line, len, 0, &c);
 	if (piece && len > 0)
-		relay(r, m, line, len);
+		room_relay(r, m, line, len, 0);
 	else if (c.kind == CMD_TEXT)
-		relay(r, m, c.arg, c.arglen);
+		room_relay(r, m, c.arg, c.arglen, 0);
 }
 
 /* Reads fd into lb and acts on each whole line from m (NULL: the host):
@@ -645,15 +802,15 @@ member_read(struct room *r, struct member *m)
 	ssize_t n = read_lines(r, m->fd, m->in, m, 0);
 
 	if (n > 0 || loop_would_block(n) || m->dead || m->closing) {
-		batch_flush(r);
+		room_flush(r);
 		return;
 	}
 	/* gone, by a FIN or a reset: its last line without a newline counts */
 	if (line_rest(m->in, &line, &len))
 		room_line(r, m, line, len, m->in->piece);
-	batch_flush(r);
+	room_flush(r);
 	/* at end of input it may still read what is queued for it */
-	member_leave(r, m, "", n == 0);
+	room_leave(r, m, "", n == 0);
 }
 
 /* What the host typed; its end of input closes the room. */
@@ -665,14 +822,14 @@ host_read(struct room *r)
 	ssize_t n = read_lines(r, r->o->in, &r->hostin, NULL, 0);
 
 	if (n > 0 || loop_would_block(n) || r->closed) {
-		batch_flush(r);
+		room_flush(r);
 		return;
 	}
 	if (n < 0)
 		log_err("read from stdin: %s", strerror(errno));
 	if (line_rest(&r->hostin, &line, &len))
 		room_line(r, NULL, line, len, r->hostin.piece);
-	batch_flush(r);
+	room_flush(r);
 	r->closed = 1;
 }
 
@@ -685,7 +842,7 @@ member_write(struct room *r, struct member *m)
 	if (n > 0)
 		m->moved_at = r->now;
 	else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-		member_leave(r, m, "", 0);
+		room_leave(r, m, "", 0);
 }
 
 /* ---- admission ---- */
@@ -743,7 +900,7 @@ room_accept(struct room *r, int lfd)
 		else if (r->count >= r->o->max_clients)
 			refuse(fd, addr, "room full", "* room full\n");
 		else
-			member_join(r, fd, addr);
+			member_new(r, fd, addr, (struct sockaddr *)&sa);
 	}
 }
 
@@ -807,7 +964,9 @@ next_timeout(struct room *r, struct timeval *tv)
 	if (r->accept_at > 0)
 		at = r->accept_at;
 	for (m = r->head; m; m = m->next) {
-		t = m->closing ? m->close_at : idle_runs(r) ?
+		t = m->closing ? m->close_at :
+		    m->dialect == DIALECT_PENDING ? m->decide_at :
+		    !m->entered ? m->reg_until : idle_runs(r) ?
 		    m->heard_at + r->o->idle_ms : -1;
 		if (t >= 0 && (at < 0 || t < at))
 			at = t;
@@ -819,7 +978,22 @@ next_timeout(struct room *r, struct timeval *tv)
 	return timeout_until(at, tv);
 }
 
-/* Kicked members whose last lines are out, or whose time is up, and -i. */
+/* m said nothing for -i's time: it is told, then closed. */
+static void
+idle_out(struct room *r, struct member *m)
+{
+	char why[64];
+
+	snprintf(why, sizeof why, "idle for %g s", r->o->idle_ms / 1000.0);
+	/* told first: a closing member is sent nothing more */
+	room_tell(r, m, room_notice("closing: %s", why));
+	if (m->dialect == DIALECT_IRC)
+		ircd_close(r, m, why);
+	room_leave(r, m, " (idle)", 1);
+}
+
+/* Kicked members whose last lines are out, or whose time is up; newcomers
+ * whose wait is over; and -i. */
 static void
 check_timers(struct room *r)
 {
@@ -832,14 +1006,14 @@ check_timers(struct room *r)
 		if (m->closing && (m->out.bytes == 0 || now >= m->close_at))
 			m->dead = 1;
 		else if (!m->closing && too_slow(m, m->out.bytes, now))
-			member_leave(r, m, " (too slow)", 0);
-		else if (!m->closing && idle_runs(r) &&
-		    now >= m->heard_at + r->o->idle_ms) {
-			/* told first: a closing member is sent nothing more */
-			tell(r, m, notice("closing: idle for %g s",
-			    r->o->idle_ms / 1000.0));
-			member_leave(r, m, " (idle)", 1);
-		}
+			room_leave(r, m, " (too slow)", 0);
+		else if (m->dialect == DIALECT_PENDING && now >= m->decide_at)
+			plain_enter(r, m);
+		else if (m->dialect == DIALECT_IRC && !m->entered)
+			ircd_timers(r, m);
+		else if (!m->closing && m->entered && idle_runs(r) &&
+		    now >= m->heard_at + r->o->idle_ms)
+			idle_out(r, m);
 	}
 }
 
@@ -880,9 +1054,18 @@ static void
 room_close(struct room *r)
 {
 	struct loop_flush f = { close_watch, close_write, r };
+	struct event e = { EV_CLOSE, NULL, NULL, NULL };
+	struct msg *plain = plain_event(r, &e), *irc = ircd_error("room closed");
 	struct member *m;
 
-	broadcast(r, NULL, notice("room closed"), 0);
+	/* everyone connected, in the room or not, pending ones aside */
+	for (m = r->head; m; m = m->next)
+		room_send(r, m, m->dialect == DIALECT_IRC ? irc :
+		    m->entered ? plain : NULL);
+	if (plain)
+		msg_unref(plain);
+	if (irc)
+		msg_unref(irc);
 	loop_flush(&f);
 	for (m = r->head; m; m = m->next)
 		m->dead = 1;

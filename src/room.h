@@ -22,6 +22,8 @@ struct room_opts {
 	int max_rate;     /* lines per second per member; 0: no limit */
 	long idle_ms;     /* drop members silent this long; -1: never */
 	int stamps;       /* -t: timestamps on the host's stdout */
+	int irc;          /* newcomers may speak IRC (not --no-irc) */
+	const char *channel; /* the room as an IRC channel, "#room" */
 	const struct acl *acl; /* who may come in; NULL: everyone */
 };
 

@@ -4,7 +4,9 @@
  * host's and as a member's. Checked: the argument lies inside the line,
  * and the kind agrees with the line's shape (empty, text, "//" text, a
  * known command word in any case with its argument trimmed of blanks, or
- * an unknown word; /kick is known to the host only); line_name_valid agrees
+ * an unknown word; /kick is known to the host only; /msg's argument is
+ * the name up to the first blank, its text the rest after that blank,
+ * both inside the line); line_name_valid agrees
  * with a plain reading of its rule, on the line and on a /nick argument.
  */
 #include <stdint.h>
@@ -19,7 +21,8 @@ static const struct {
 	enum cmd_kind kind;
 } words[] = {
 	{ "nick", CMD_NICK }, { "who", CMD_WHO }, { "quit", CMD_QUIT },
-	{ "help", CMD_HELP }, { "kick", CMD_KICK },
+	{ "help", CMD_HELP }, { "kick", CMD_KICK }, { "me", CMD_ME },
+	{ "msg", CMD_MSG },
 };
 
 static void
@@ -39,7 +42,7 @@ static int
 name_model(const char *s, size_t len)
 {
 	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789_-.";
+	    "abcdefghijklmnopqrstuvwxyz0123456789_-.[]{}\\|^`";
 	size_t i;
 
 	if (len == 0 || len > NAME_MAX_LEN)
@@ -91,6 +94,18 @@ check_cmd(const char *line, size_t len, int host, const struct cmd *c)
 		check(c->arg == line && c->arglen == w);
 		return;
 	}
+	if (c->kind == CMD_MSG) {
+		/* the name has no blank; the text follows it and one blank */
+		for (w = 0; w < c->arglen; w++)
+			check(!blank(c->arg[w]));
+		check(c->text >= c->arg + c->arglen && c->text <= line + len &&
+		    c->textlen <= (size_t)(line + len - c->text));
+		check(c->textlen == 0 || c->text == c->arg + c->arglen + 1);
+		for (w = (size_t)(c->text - line) + c->textlen; w < len; w++)
+			check(blank(line[w]));
+		return;
+	}
+	check(c->text == NULL);
 	/* a command's argument: after the word, no blank at either end */
 	check(c->arg >= line + w);
 	if (c->arglen > 0)
