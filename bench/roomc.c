@@ -11,10 +11,19 @@
  * Every payload is unique, `f<phase>-s<sender>-<seq>-<check>`, so lines are
  * counted whatever the host puts in front of them:
  *   ours    `<userN> PAYLOAD`, notices start with `* ` (welcome, joined, ...)
+ *   irc     ours, every member an IRC client: it registers (`NICK iN`,
+ *           `USER iN 0 * :iN`), is in once `366` (end of NAMES) comes, sends
+ *           `PRIVMSG #room :PAYLOAD` and gets
+ *           `:iN!iN@127.0.0.1 PRIVMSG #room :PAYLOAD` CRLF (a plain sender:
+ *           `:userN!userN@127.0.0.1 ...`); other lines starting with `:`
+ *           (JOIN, QUIT, NOTICE, numerics), PING and ERROR are notices
+ *   mixed   ours, even members IRC as above, odd ones plain as ours
  *   chat    ncat --chat: `<userN> PAYLOAD`, notices start with `<announce>`
  *   broker  ncat --broker: `PAYLOAD` as sent
  * A line that is neither a notice, a sync line nor a known payload (with the
  * right prefix) is garbled; a payload a member already had is a duplicate.
+ * A line to an IRC member must end in CRLF (else garbled) and fit IRC's 512
+ * bytes with it (else counted as over512, a FAIL).
  * The check is the CRC-32 (zlib's) of `<phase>-<sender>-<seq>` in 8 hex
  * digits, then the same xor 0x5a5a5a5a.  A payload is parsed and its check
  * compared.
@@ -33,7 +42,7 @@
  * client's own CPU time from CLOCK_PROCESS_CPUTIME_ID.
  *
  * usage: roomc --port P --host-pid PID --members N [--lines L]
- *              [--senders 1,4] --kind ours|chat|broker --tool NAME
+ *              [--senders 1,4] --kind ours|irc|mixed|chat|broker --tool NAME
  *              [--timeout SECS]
  *
  * build: cc -std=c11 -O3 -o roomc bench/roomc.c    (Linux: epoll; -O3
@@ -71,17 +80,26 @@
 #define LINE_CAP (1 << 20)    /* a partial line keeps at most this much (head) */
 #define NAME_CAP 255          /* longer welcome names count as unknown ('?') */
 #define PAYLOAD_MAX 80        /* f<int>-s<long>-<long>-<16 hex>\n fits */
+#define CHANNEL "#room"       /* the room as an IRC channel (ours' default) */
+#define IRC_LINE_MAX 512      /* an IRC message, CRLF included, at most */
+#define IRC_HOST "127.0.0.1"  /* the host part the room gives our members */
+/* a line as sent: `PRIVMSG #room :` PAYLOAD CRLF fits */
+#define SEND_MAX (PAYLOAD_MAX + sizeof "PRIVMSG " CHANNEL " :")
+/* `:NAME!NAME@127.0.0.1 PRIVMSG #room :` */
+#define IPREFIX_CAP (2 * NAME_CAP + \
+	sizeof ":!@" IRC_HOST " PRIVMSG " CHANNEL " :")
 #define MEMBERS_MAX 1000000   /* epoll data holds the member index */
 #define LINES_MAX 100000000L  /* per sender; memory is members x senders x lines */
 #define FD_SPARE 16           /* descriptors beside the members' */
 
-enum kind { KIND_OURS, KIND_CHAT, KIND_BROKER };
+enum kind { KIND_OURS, KIND_IRC, KIND_MIXED, KIND_CHAT, KIND_BROKER };
 enum name_state { NAME_NONE, NAME_UNKNOWN, NAME_SET }; /* None, b'?', bytes */
 
 static const char *argv0 = "roomc";
 static const char usage_text[] =
     "usage: roomc --port P --host-pid PID --members N [--lines L] "
-    "[--senders 1,4] --kind ours|chat|broker --tool NAME [--timeout SECS]";
+    "[--senders 1,4] --kind ours|irc|mixed|chat|broker --tool NAME "
+    "[--timeout SECS]";
 
 struct opts {
 	long port;
@@ -101,10 +119,11 @@ struct member {
 	uint32_t events;       /* what epoll watches for it now */
 	int connected, closed;
 	int synced;            /* broker: heard a sync line */
+	int irc;               /* an IRC client (irc, mixed); name set at connect */
 	enum name_state name_state;
 	char name[NAME_CAP + 1];
 	size_t name_len;
-	long long joins;       /* ours: `* NAME joined` heard */
+	long long joins;       /* ours: `* NAME joined` (IRC: JOIN) heard */
 	char *rbuf;            /* the partial line from the last recv() */
 	size_t rlen, rcap;
 	char *wbuf;            /* unsent bytes are wbuf[woff..wlen) */
@@ -119,6 +138,7 @@ struct member {
 
 struct stats {
 	long long garbled, dup, echo, reordered, unprefixed, closed, lost_closed;
+	long long over512;     /* lines to IRC members longer than IRC allows */
 };
 
 struct room {
@@ -137,6 +157,10 @@ struct room {
 	uint32_t *chk;         /* slot*lines+seq -> crc32 of the payload's key */
 	char (*prefix)[NAME_CAP + 4]; /* per slot: `<NAME> ` when known exactly */
 	size_t *prefix_len;    /* 0: not known */
+	char (*iprefix)[IPREFIX_CAP]; /* per slot: what IRC members get before
+	                        * its payloads, when known exactly */
+	size_t *iprefix_len;   /* 0: not known */
+	size_t recv_line;      /* the longest line a member gets this phase */
 	char *text;            /* each slot's payload lines, back to back */
 	size_t *text_off;      /* per slot + 1: where its lines start */
 	long long remaining;
@@ -267,6 +291,17 @@ cpu_s(char *buf, size_t size, long long c0, long long c1)
 	return buf;
 }
 
+/* The ns between two task_cpu_ns() readings, or "na". */
+static const char *
+cpu_ns(char *buf, size_t size, long long c0, long long c1)
+{
+	if (c0 < 0 || c1 < 0)
+		snprintf(buf, size, "na");
+	else
+		snprintf(buf, size, "%lld", c1 - c0);
+	return buf;
+}
+
 static const char *
 kb_str(char *buf, size_t size, long kb)
 {
@@ -346,6 +381,8 @@ member_connect(struct room *r, struct member *m)
 {
 	struct sockaddr_in sa;
 	struct epoll_event ev;
+	char reg[3 * NAME_CAP + 32];
+	int len;
 
 	if ((m->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
@@ -361,6 +398,12 @@ member_connect(struct room *r, struct member *m)
 	ev.data.u32 = (uint32_t)m->idx;
 	if (epoll_ctl(r->ep, EPOLL_CTL_ADD, m->fd, &ev) == -1)
 		die(1, "epoll_ctl: %s", strerror(errno));
+	if (m->irc) {
+		/* what IRC clients send on connect, without waiting for a word */
+		len = snprintf(reg, sizeof reg, "NICK %s\r\nUSER %s 0 * :%s\r\n",
+		    m->name, m->name, m->name);
+		member_queue(r, m, reg, (size_t)len);
+	}
 }
 
 static void member_check(struct room *r, struct member *m);
@@ -537,17 +580,151 @@ deliver(struct room *r, struct member *m, long slot, long seq)
 	r->progress = 1;
 }
 
+/* A known payload with the right prefix reached m: an echo, a duplicate
+ * or a delivery (reordered or not). */
+static void
+payload_seen(struct room *r, struct member *m, long slot, long seq)
+{
+	if (r->senders[slot] == m) {
+		r->st.echo++;
+		return;
+	}
+	if (m->got[slot * r->o->lines + seq]) {
+		r->st.dup++;
+		return;
+	}
+	if (seq < m->last[slot])
+		r->st.reordered++;
+	deliver(r, m, slot, seq);
+}
+
+/* Whether the kind's host is ours (plain, IRC or both dialects). */
+static int
+kind_ours(enum kind k)
+{
+	return k == KIND_OURS || k == KIND_IRC || k == KIND_MIXED;
+}
+
+/* How a member's lines read: an IRC member's as IRC (KIND_IRC), a plain
+ * member of ours as ours, the others as their host's. */
+static enum kind
+line_kind(const struct room *r, const struct member *m)
+{
+	if (m->irc)
+		return KIND_IRC;
+	return kind_ours(r->o->kind) ? KIND_OURS : r->o->kind;
+}
+
 static int
 has_prefix(const char *l, size_t len, const char *s, size_t n)
 {
 	return len >= n && memcmp(l, s, n) == 0;
 }
 
-/* Every check of a line: notices, sync lines, then payloads. */
+/* Whether src (`nick!user@host`) names the nick name. */
+static int
+source_is(const char *src, size_t len, const char *name)
+{
+	const char *bang = memchr(src, '!', len);
+	size_t n = bang ? (size_t)(bang - src) : len;
+
+	return n == strlen(name) && memcmp(src, name, n) == 0;
+}
+
+/* Every check of a line to an IRC member: CRLF and IRC's 512 bytes,
+ * notices (366 admits it, JOINs of others count), then PRIVMSG payloads. */
+static void
+line_irc_slow(struct room *r, struct member *m, const char *l, size_t len)
+{
+	static const char to[] = " " CHANNEL " :";
+	const char *e, *src, *cmd, *sp;
+	size_t srclen, cmdlen, cut;
+	long slot, seq;
+
+	if (len + 1 > IRC_LINE_MAX)
+		r->st.over512++;
+	if (len == 0 || l[len - 1] != '\r') {
+		r->st.garbled++;
+		return;
+	}
+	e = l + --len;
+	if (len == 0 || l[0] != ':') {
+		if (!has_prefix(l, len, "PING ", 5) &&
+		    !has_prefix(l, len, "ERROR ", 6))
+			r->st.garbled++;
+		return;
+	}
+	src = l + 1;
+	if ((sp = memchr(src, ' ', (size_t)(e - src))) == NULL) {
+		r->st.garbled++;
+		return;
+	}
+	srclen = (size_t)(sp - src);
+	cmd = sp + 1;
+	sp = memchr(cmd, ' ', (size_t)(e - cmd));
+	cmdlen = sp ? (size_t)(sp - cmd) : (size_t)(e - cmd);
+	if (cmdlen == 3 && memcmp(cmd, "366", 3) == 0) {
+		/* end of NAMES: registered and in the channel */
+		m->name_state = NAME_SET;
+		return;
+	}
+	if (cmdlen == 4 && memcmp(cmd, "JOIN", 4) == 0) {
+		if (!source_is(src, srclen, m->name))
+			m->joins++;
+		return;
+	}
+	/* numerics, QUIT, NOTICE, MODE, ...: notices */
+	if (cmdlen != 7 || memcmp(cmd, "PRIVMSG", 7) != 0)
+		return;
+	if ((size_t)(e - sp) < sizeof to - 1 ||
+	    memcmp(sp, to, sizeof to - 1) != 0) {
+		r->st.garbled++;
+		return;
+	}
+	cut = (size_t)(sp - l) + sizeof to - 1;
+	if (payload_find(r, l + cut, len - cut, &slot, &seq) == -1 ||
+	    (r->iprefix_len[slot] ? cut != r->iprefix_len[slot] ||
+	    memcmp(l, r->iprefix[slot], cut) != 0 :
+	    memchr(src, '!', srclen) == NULL ||
+	    memchr(src, '@', srclen) == NULL)) {
+		r->st.garbled++;
+		return;
+	}
+	payload_seen(r, m, slot, seq);
+}
+
+/* The fast path of a line to an IRC member: a well-formed PRIVMSG with a
+ * payload new to it, the exact prefix of its sender and CRLF. The payload
+ * has no ':', so it starts after the line's last one. */
+static void
+line_irc(struct room *r, struct member *m, const char *l, size_t len)
+{
+	const char *c;
+	size_t cut;
+	long slot, seq;
+
+	if (len < 2 || len + 1 > IRC_LINE_MAX || l[len - 1] != '\r' ||
+	    l[0] != ':' || (c = memrchr(l, ':', len - 1)) == NULL || c == l) {
+		line_irc_slow(r, m, l, len);
+		return;
+	}
+	cut = (size_t)(c - l) + 1;
+	if (payload_find(r, l + cut, len - 1 - cut, &slot, &seq) == -1 ||
+	    m->got[slot * r->o->lines + seq] || r->senders[slot] == m ||
+	    seq < m->last[slot] || r->iprefix_len[slot] != cut ||
+	    memcmp(l, r->iprefix[slot], cut) != 0) {
+		line_irc_slow(r, m, l, len);
+		return;
+	}
+	deliver(r, m, slot, seq);
+}
+
+/* Every check of a line (not to an IRC member): notices, sync lines,
+ * then payloads. */
 static void
 line_slow(struct room *r, struct member *m, const char *l, size_t len)
 {
-	enum kind kind = r->o->kind;
+	enum kind kind = line_kind(r, m);
 	const char *pay = l, *gt;
 	size_t plen = len, cut = 0;
 	long slot, seq;
@@ -595,17 +772,7 @@ line_slow(struct room *r, struct member *m, const char *l, size_t len)
 		/* ncat --chat puts its prefix once per read(), not per line */
 		r->st.unprefixed++;
 	}
-	if (r->senders[slot] == m) {
-		r->st.echo++;
-		return;
-	}
-	if (m->got[slot * r->o->lines + seq]) {
-		r->st.dup++;
-		return;
-	}
-	if (seq < m->last[slot])
-		r->st.reordered++;
-	deliver(r, m, slot, seq);
+	payload_seen(r, m, slot, seq);
 }
 
 /* The fast path for a well-formed payload line new to this member;
@@ -613,14 +780,19 @@ line_slow(struct room *r, struct member *m, const char *l, size_t len)
 static void
 line_one(struct room *r, struct member *m, const char *l, size_t len)
 {
+	enum kind kind = line_kind(r, m);
 	const char *pay = l, *gt;
 	size_t plen = len, cut = 0;
 	long slot, seq;
 
-	if (r->o->kind != KIND_BROKER) {
+	if (kind == KIND_IRC) {
+		line_irc(r, m, l, len);
+		return;
+	}
+	if (kind != KIND_BROKER) {
 		gt = find_gt_sp(l, len);
 		cut = gt ? (size_t)(gt - l) + 2 : 1;
-		if (cut == 1 && r->o->kind == KIND_OURS) {
+		if (cut == 1 && kind == KIND_OURS) {
 			line_slow(r, m, l, len);
 			return;
 		}
@@ -828,7 +1000,8 @@ admitted(const struct room *r, const struct member *m)
 
 /* Connects members, at most CONNECT_WINDOW not yet admitted at once.
  *
- * Admitted means: ours got `* welcome`, ncat --chat got `<announce>
+ * Admitted means: ours got `* welcome` (an IRC member: `366`, the end of
+ * the names that registration ends with), ncat --chat got `<announce>
  * already connected`, ncat --broker got a sync line that member 0 sends
  * every SYNC_EVERY seconds while someone is waiting.  Returns 1 when all
  * came in time. */
@@ -841,13 +1014,13 @@ room_admit(struct room *r)
 	long long cpu0, cpu1, sync_no = 0, joins = 0;
 	double t0, now, deadline, next_sync = 0.0, secs;
 	const char *status = "ok";
-	char c[32], kb[32], extra[64] = "", sync[32];
+	char c[32], kb[32], extra[128] = "", sync[32];
 	int len;
 
 	cpu0 = task_cpu_ns(o->host_pid);
 	t0 = now_s();
 	deadline = t0 + o->timeout;
-	window = o->kind == KIND_OURS ? r->n : CONNECT_WINDOW;
+	window = kind_ours(o->kind) ? r->n : CONNECT_WINDOW;
 	for (;;) {
 		now = now_s();
 		if (now > deadline) {
@@ -886,15 +1059,21 @@ room_admit(struct room *r)
 		joins += ms[i].joins;
 		nadm += admitted(r, &ms[i]);
 	}
-	if (o->kind == KIND_OURS)
-		snprintf(extra, sizeof extra, " joins=%lld/%lld", joins,
-		    (long long)r->n * (r->n - 1) / 2);
+	/* ours: what else came during admission was notices, or garbled */
+	if (kind_ours(o->kind))
+		snprintf(extra, sizeof extra, " joins=%lld/%lld garbled=%lld "
+		    "over512=%lld", joins, (long long)r->n * (r->n - 1) / 2,
+		    r->st.garbled, r->st.over512);
+	if (strcmp(status, "ok") == 0 && kind_ours(o->kind) &&
+	    (r->st.garbled || r->st.over512))
+		status = "FAIL";
 	printf("bench room tool=%s members=%ld phase=admit seconds=%.3f "
 	    "host_cpu_s=%s admitted=%ld/%ld%s rss_admit_kb=%s status=%s\n",
 	    o->tool, r->n, secs, cpu_s(c, sizeof c, cpu0, cpu1), nadm, r->n,
 	    extra, kb_str(kb, sizeof kb, host_hwm_kb(o->host_pid)), status);
 	fflush(stdout);
-	return strcmp(status, "ok") == 0;
+	/* garbled notices do not stop the fan-outs; a time-out does */
+	return strcmp(status, "TIMEOUT") != 0;
 }
 
 /* Sets up the phase's senders, their payload lines and every member's
@@ -908,6 +1087,7 @@ fanout_setup(struct room *r, int phase, long nsend)
 	long k, seq, i;
 	uint32_t c;
 	char key[PAYLOAD_MAX];
+	size_t pay, pre, ipre, most = 0;
 	int len;
 
 	for (k = 0; k < r->nsend; k++)
@@ -917,12 +1097,25 @@ fanout_setup(struct room *r, int phase, long nsend)
 	for (k = 0; k < nsend; k++) {
 		s = r->senders[k] = &r->ms[(long long)k * r->n / nsend];
 		r->slot_of[s->idx] = k;
-		/* ours names each line's sender exactly; ncat's names we cannot know */
-		r->prefix_len[k] = 0;
-		if (o->kind == KIND_OURS && s->name_state == NAME_SET) {
-			snprintf(r->prefix[k], sizeof r->prefix[k], "<%s> ",
-			    s->name);
-			r->prefix_len[k] = s->name_len + 3;
+		/* ours names each line's sender exactly, in either dialect;
+		 * ncat's names we cannot know */
+		r->prefix_len[k] = r->iprefix_len[k] = 0;
+		if (kind_ours(o->kind) && s->name_state == NAME_SET) {
+			r->prefix_len[k] = (size_t)snprintf(r->prefix[k],
+			    sizeof r->prefix[k], "<%s> ", s->name);
+			r->iprefix_len[k] = (size_t)snprintf(r->iprefix[k],
+			    sizeof r->iprefix[k],
+			    ":%s!%s@" IRC_HOST " PRIVMSG " CHANNEL " :",
+			    s->name, s->name);
+		}
+		/* what a member gets before a payload: unknown is up to 16
+		 * plain (`<user1000000> `), any name's length in IRC */
+		pre = r->prefix_len[k] ? r->prefix_len[k] : 16;
+		if (o->kind == KIND_IRC || o->kind == KIND_MIXED) {
+			ipre = r->iprefix_len[k] ? r->iprefix_len[k] :
+			    IPREFIX_CAP;
+			if (ipre > pre)
+				pre = ipre;
 		}
 		r->text_off[k] = off;
 		for (seq = 0; seq < o->lines; seq++) {
@@ -930,13 +1123,21 @@ fanout_setup(struct room *r, int phase, long nsend)
 			    s->idx, seq);
 			c = crc32_buf(key, (size_t)len);
 			r->chk[k * o->lines + seq] = c;
-			len = snprintf(r->text + off, PAYLOAD_MAX,
-			    "f%d-s%ld-%ld-%08x%08x\n", phase, s->idx, seq,
-			    (unsigned)c, (unsigned)(c ^ 0x5a5a5a5au));
+			len = snprintf(r->text + off, SEND_MAX,
+			    "%sf%d-s%ld-%ld-%08x%08x%s", s->irc ?
+			    "PRIVMSG " CHANNEL " :" : "", phase, s->idx, seq,
+			    (unsigned)c, (unsigned)(c ^ 0x5a5a5a5au),
+			    s->irc ? "\r\n" : "\n");
+			pay = (size_t)len - (s->irc ? sizeof "PRIVMSG "
+			    CHANNEL " :" - 1 + 2 : 1);
+			/* received: prefix, payload, CRLF at the most */
+			if (pre + pay + 2 > most)
+				most = pre + pay + 2;
 			off += (size_t)len;
 		}
 	}
 	r->text_off[nsend] = off;
+	r->recv_line = most;
 	memset(&r->st, 0, sizeof r->st);
 	r->remaining = 0;
 	for (i = 0; i < r->n; i++) {
@@ -985,11 +1186,8 @@ stores_prepare(struct room *r)
 	char *nb;
 	long i;
 
-	/* the longest payload line, and a prefix of up to 16 (`<user1000000> `) */
-	line = PAYLOAD_MAX + 16;
-	if (r->nsend > 0 && r->o->lines > 0)
-		line = r->text_off[r->nsend] /
-		    ((size_t)r->nsend * (size_t)r->o->lines) + 2 + 16;
+	/* the longest line a member gets: prefix, payload and CRLF */
+	line = r->recv_line ? r->recv_line : PAYLOAD_MAX + 16;
 	for (i = 0; i < r->n; i++) {
 		m = &r->ms[i];
 		want = (size_t)m->want * line + STORE_SLACK;
@@ -1015,7 +1213,7 @@ room_fanout(struct room *r, int phase, long nsend)
 	double t0, now, deadline, last_progress, end = -1, secs, own0, own1 = 0;
 	/* end: set when the deferred check found everything */
 	const char *status = "ok";
-	char c[32];
+	char c[32], cn[32];
 	long k, i;
 
 	expected = fanout_setup(r, phase, nsend);
@@ -1082,17 +1280,19 @@ room_fanout(struct room *r, int phase, long nsend)
 	/* a short grace to catch duplicates and stray lines */
 	room_grace(r, 0.1);
 	lost = r->remaining + st->lost_closed;
-	if (strcmp(status, "TIMEOUT") != 0 && (lost || st->garbled || st->dup))
+	if (strcmp(status, "TIMEOUT") != 0 &&
+	    (lost || st->garbled || st->dup || st->over512))
 		status = "FAIL";
 	printf("bench room tool=%s members=%ld senders=%ld lines=%ld "
-	    "seconds=%.3f host_cpu_s=%s client_cpu_s=%.3f "
+	    "seconds=%.3f host_cpu_s=%s host_cpu_ns=%s client_cpu_s=%.3f "
 	    "delivered=%lld/%lld lost=%lld "
 	    "garbled=%lld dup=%lld reordered=%lld echo=%lld unprefixed=%lld "
-	    "closed=%lld status=%s\n",
+	    "over512=%lld closed=%lld status=%s\n",
 	    o->tool, r->n, nsend, o->lines, secs, cpu_s(c, sizeof c, cpu0, cpu1),
-	    own1 - own0, expected - r->remaining - st->lost_closed, expected,
-	    lost, st->garbled, st->dup, st->reordered, st->echo, st->unprefixed,
-	    st->closed, status);
+	    cpu_ns(cn, sizeof cn, cpu0, cpu1), own1 - own0,
+	    expected - r->remaining - st->lost_closed, expected, lost,
+	    st->garbled, st->dup, st->reordered, st->echo, st->unprefixed,
+	    st->over512, st->closed, status);
 	fflush(stdout);
 	return strcmp(status, "TIMEOUT") != 0;
 }
@@ -1123,16 +1323,26 @@ room_init(struct room *r, const struct opts *o)
 	r->slot_of = xcalloc((size_t)r->n + 1, sizeof *r->slot_of);
 	r->prefix = xcalloc((size_t)maxsend + 1, sizeof *r->prefix);
 	r->prefix_len = xcalloc((size_t)maxsend + 1, sizeof *r->prefix_len);
+	r->iprefix = xcalloc((size_t)maxsend + 1, sizeof *r->iprefix);
+	r->iprefix_len = xcalloc((size_t)maxsend + 1, sizeof *r->iprefix_len);
 	r->text_off = xcalloc((size_t)maxsend + 2, sizeof *r->text_off);
-	if ((size_t)o->lines > SIZE_MAX / PAYLOAD_MAX / ((size_t)maxsend + 1))
+	if ((size_t)o->lines > SIZE_MAX / SEND_MAX / ((size_t)maxsend + 1))
 		die(1, "out of memory (%ld senders x %ld lines)", maxsend,
 		    o->lines);
 	per = (size_t)maxsend * (size_t)o->lines;
 	r->chk = xcalloc(per + 1, sizeof *r->chk);
-	r->text = xcalloc(per + 1, PAYLOAD_MAX);
+	r->text = xcalloc(per + 1, SEND_MAX);
 	for (i = 0; i < r->n; i++) {
 		r->ms[i].idx = i;
 		r->ms[i].fd = -1;
+		/* irc: all IRC; mixed: even members IRC, odd ones plain */
+		r->ms[i].irc = o->kind == KIND_IRC ||
+		    (o->kind == KIND_MIXED && i % 2 == 0);
+		if (r->ms[i].irc) {
+			/* nicks are ours to choose: i0, i1, ... */
+			r->ms[i].name_len = (size_t)snprintf(r->ms[i].name,
+			    sizeof r->ms[i].name, "i%ld", i);
+		}
 		r->ms[i].got = xcalloc(per + 1, 1);
 		r->ms[i].last = xcalloc((size_t)maxsend + 1,
 		    sizeof *r->ms[i].last);
@@ -1162,6 +1372,8 @@ room_free(struct room *r)
 	free(r->slot_of);
 	free(r->prefix);
 	free(r->prefix_len);
+	free(r->iprefix);
+	free(r->iprefix_len);
 	free(r->text_off);
 	free(r->chk);
 	free(r->text);
@@ -1293,13 +1505,17 @@ parse_opts(struct opts *o, int argc, char **argv)
 		case O_KIND:
 			if (strcmp(val, "ours") == 0)
 				o->kind = KIND_OURS;
+			else if (strcmp(val, "irc") == 0)
+				o->kind = KIND_IRC;
+			else if (strcmp(val, "mixed") == 0)
+				o->kind = KIND_MIXED;
 			else if (strcmp(val, "chat") == 0)
 				o->kind = KIND_CHAT;
 			else if (strcmp(val, "broker") == 0)
 				o->kind = KIND_BROKER;
 			else
-				usage_die("bad --kind: %s (ours, chat or broker)",
-				    val);
+				usage_die("bad --kind: %s (ours, irc, mixed, "
+				    "chat or broker)", val);
 			break;
 		case O_TOOL:
 			o->tool = val;

@@ -104,6 +104,24 @@ static const struct {
 	{ "msg", CMD_MSG },
 };
 
+/* /msg NAME text: the argument is the name, the text what follows it
+ * and one blank, as typed. */
+static void
+split_msg(struct cmd *c)
+{
+	size_t n;
+
+	for (n = 0; n < c->arglen && c->arg[n] != ' ' && c->arg[n] != '\t'; n++)
+		;
+	c->text = c->arg + n;
+	c->textlen = c->arglen - n;
+	c->arglen = n;
+	if (c->textlen > 0) {
+		c->text++;
+		c->textlen--;
+	}
+}
+
 void
 line_cmd(const char *line, size_t len, int host, struct cmd *c)
 {
@@ -144,16 +162,6 @@ line_cmd(const char *line, size_t len, int host, struct cmd *c)
 		len--;
 	c->arg = line + w;
 	c->arglen = len - w;
-	if (c->kind != CMD_MSG)
-		return;
-	/* /msg NAME text: the name, then the text as typed */
-	for (w = 0; w < c->arglen && c->arg[w] != ' ' && c->arg[w] != '\t'; w++)
-		;
-	c->text = c->arg + w;
-	c->textlen = c->arglen - w;
-	c->arglen = w;
-	if (c->textlen > 0) {
-		c->text++;
-		c->textlen--;
-	}
+	if (c->kind == CMD_MSG)
+		split_msg(c);
 }
