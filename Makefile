@@ -22,6 +22,7 @@ endif
 COMMON = src/acl.o src/addr.o src/bridge.o src/buf.o src/cli.o src/filter.o src/log.o \
 	src/loop.o src/net.o src/num.o src/outfd.o src/sig.o src/stdfd.o src/sys.o
 ROOM = src/irc.o src/line.o src/msgq.o src/room.o src/roomirc.o
+IRCC = src/irc.o src/ircc.o src/line.o src/msgq.o
 BINS = bin/chat-listen bin/chat-connect
 
 all: $(BINS)
@@ -30,14 +31,14 @@ bin/chat-listen: src/chat-listen.o $(COMMON) $(ROOM)
 	@mkdir -p bin
 	$(CC) $(LDFLAGS) $(SAN) -o $@ src/chat-listen.o $(COMMON) $(ROOM)
 
-bin/chat-connect: src/chat-connect.o $(COMMON)
+bin/chat-connect: src/chat-connect.o $(COMMON) $(IRCC)
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) $(SAN) -o $@ src/chat-connect.o $(COMMON)
+	$(CC) $(LDFLAGS) $(SAN) -o $@ src/chat-connect.o $(COMMON) $(IRCC)
 
 .c.o:
 	$(CC) $(WARN) $(DEFS) $(CPPFLAGS) $(CFLAGS) $(SAN) -c -o $@ $<
 
-$(COMMON) $(ROOM) src/chat-listen.o src/chat-connect.o: src/*.h Makefile .build-flags
+$(COMMON) $(ROOM) $(IRCC) src/chat-listen.o src/chat-connect.o: src/*.h Makefile .build-flags
 
 # rebuild everything when the flags change (e.g. SANITIZE=1 after a plain build)
 .build-flags: FORCE

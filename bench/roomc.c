@@ -1014,7 +1014,7 @@ room_admit(struct room *r)
 	long long cpu0, cpu1, sync_no = 0, joins = 0;
 	double t0, now, deadline, next_sync = 0.0, secs;
 	const char *status = "ok";
-	char c[32], kb[32], extra[128] = "", sync[32];
+	char c[32], cn[32], kb[32], extra[128] = "", sync[32];
 	int len;
 
 	cpu0 = task_cpu_ns(o->host_pid);
@@ -1068,9 +1068,10 @@ room_admit(struct room *r)
 	    (r->st.garbled || r->st.over512))
 		status = "FAIL";
 	printf("bench room tool=%s members=%ld phase=admit seconds=%.3f "
-	    "host_cpu_s=%s admitted=%ld/%ld%s rss_admit_kb=%s status=%s\n",
-	    o->tool, r->n, secs, cpu_s(c, sizeof c, cpu0, cpu1), nadm, r->n,
-	    extra, kb_str(kb, sizeof kb, host_hwm_kb(o->host_pid)), status);
+	    "host_cpu_s=%s host_cpu_ns=%s admitted=%ld/%ld%s rss_admit_kb=%s "
+	    "status=%s\n", o->tool, r->n, secs, cpu_s(c, sizeof c, cpu0, cpu1),
+	    cpu_ns(cn, sizeof cn, cpu0, cpu1), nadm, r->n, extra,
+	    kb_str(kb, sizeof kb, host_hwm_kb(o->host_pid)), status);
 	fflush(stdout);
 	/* garbled notices do not stop the fan-outs; a time-out does */
 	return strcmp(status, "TIMEOUT") != 0;

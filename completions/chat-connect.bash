@@ -41,12 +41,14 @@ _chat_connect_hosts() {
 }
 
 _chat_connect() {
-	local opts='-w --wait --retry -q --quit-after -i --idle-timeout
+	local opts='-w --wait --retry --irc --nick --channel --password --irc-rate
+		-q --quit-after -i --idle-timeout
 		-4 --ipv4 -6 --ipv6 -n --numeric -d --no-stdin -t --timestamps -C --crlf --raw --safe
 		-v --verbose --quiet -h --help --version'
 	# options that take a value: short letters, long names
 	local short_arg=wqi
-	local long_arg=' --wait --retry --quit-after --idle-timeout '
+	local long_arg=' --wait --retry --nick --channel --password --irc-rate
+		--quit-after --idle-timeout '
 	local line cur w c want='' ends='' n=0 i j services
 	local -a words
 

@@ -14,7 +14,7 @@ function __chat_connect_operands
             set n (math $n + 1)
         else if test "$t" = --
             set ended 1
-        else if string match -qr -- '^--(wait|retry|quit-after|idle-timeout)$' $t
+        else if string match -qr -- '^--(wait|retry|nick|channel|password|irc-rate|quit-after|idle-timeout)$' $t
             set skip 1
         else if string match -qr -- '^-[^-]' $t
             # a cluster such as -tw takes the next word when it ends in w, q or i
@@ -39,6 +39,11 @@ complete -c chat-connect -n 'test (__chat_connect_operands) = 1' -a '(__chat_con
 
 complete -c chat-connect -s w -l wait -x -d 'Give up each connect attempt after SECS'
 complete -c chat-connect -l retry -x -d 'Retry refused connects for up to SECS'
+complete -c chat-connect -l irc -d 'Join an IRC channel; lines as in chat-listen\'s room'
+complete -c chat-connect -l nick -x -d 'The IRC nick (default: the login name)'
+complete -c chat-connect -l channel -x -d 'The IRC channel (default #room)'
+complete -c chat-connect -l password -x -d 'The server\'s password (or CHAT_IRC_PASSWORD)'
+complete -c chat-connect -l irc-rate -x -d 'After a burst of 5, a line every SECS (default 2)'
 complete -c chat-connect -s q -l quit-after -x -d 'After stdin ends, quit at most SECS later'
 complete -c chat-connect -s i -l idle-timeout -x -d 'Close after SECS without traffic'
 complete -c chat-connect -s 4 -l ipv4 -d 'IPv4 only'

@@ -131,6 +131,14 @@ size_t
 irc_split(char *out, size_t cap, const char *head, size_t headlen,
     const char *text, size_t len, int wrap_ctcp)
 {
+	return irc_split_in(out, cap, head, headlen, text, len, wrap_ctcp,
+	    IRC_LINE_MAX);
+}
+
+size_t
+irc_split_in(char *out, size_t cap, const char *head, size_t headlen,
+    const char *text, size_t len, int wrap_ctcp, size_t limit)
+{
 	size_t wrap = wrap_ctcp ? CTCP_HEADLEN + 1 : 0;
 	size_t tail = (wrap_ctcp ? 1 : 0) + 2; /* "\001" and CRLF */
 	/* bytes, not a string: no NUL is ever copied */
@@ -138,9 +146,27 @@ irc_split(char *out, size_t cap, const char *head, size_t headlen,
 	    'I', 'O', 'N', ' ' };
 	size_t room, o = 0, i = 0;
 
-	if (headlen > IRC_LINE_MAX - 2 - wrap - UTF8_MAX)
+	if (limit > IRC_LINE_MAX || headlen + 2 + wrap + UTF8_MAX > limit)
 		return 0;
-	room = IRC_LINE_MAX - 2 - wrap - headlen;
+	room = limit - 2 - wrap - headlen;
+	/* most lines: one message, nothing to drop, copied whole */
+	if (len > 0 && len <= room && headlen + wrap + len + tail <= cap &&
+	    !memchr(text, '\0', len) && !memchr(text, '\r', len) &&
+	    !memchr(text, '\n', len)) {
+		memcpy(out, head, headlen);
+		o = headlen;
+		if (wrap_ctcp) {
+			memcpy(out + o, ctcp_head, CTCP_HEADLEN);
+			o += CTCP_HEADLEN;
+		}
+		memcpy(out + o, text, len);
+		o += len;
+		if (wrap_ctcp)
+			out[o++] = '\001';
+		out[o++] = '\r';
+		out[o++] = '\n';
+		return o;
+	}
 	do {
 		size_t n = 0;
 

@@ -55,6 +55,11 @@ int irc_eq(const char *a, size_t alen, const char *b, size_t blen);
 size_t irc_split(char *out, size_t cap, const char *head, size_t headlen,
     const char *text, size_t len, int wrap_ctcp);
 
+/* irc_split with messages of at most limit bytes (<= IRC_LINE_MAX): for
+ * a client, whose server puts its ":nick!user@host " in front. */
+size_t irc_split_in(char *out, size_t cap, const char *head, size_t headlen,
+    const char *text, size_t len, int wrap_ctcp, size_t limit);
+
 /* How many bytes irc_split may need at most for len bytes of text with a
  * head of headlen bytes (a safe upper bound, for sizing buffers): 0 when
  * irc_split would refuse headlen, SIZE_MAX if the bound overflows. */

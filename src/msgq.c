@@ -114,6 +114,21 @@ msgq_write(struct msgq *q, int fd)
 	return w;
 }
 
+int
+msgq_move(struct msgq *to, struct msgq *from)
+{
+	struct msg *m;
+
+	if (from->count == 0 || from->off > 0)
+		return -1;
+	m = from->ring[from->head];
+	if (msgq_push(to, m) < 0)
+		return -1;
+	from->bytes -= m->len;
+	msgq_pop(from);
+	return 0;
+}
+
 void
 msgq_free(struct msgq *q)
 {

@@ -251,7 +251,7 @@ room_flush(struct room *r)
 	if (r->ibatch_len > 0)
 		irc = msg_cat(r->ibatch, r->ibatch_len, NULL, 0, NULL, 0);
 	/* first: dropping a slow member broadcasts too */
-	r->batch_len = r->ibatch_len = 0;
+	r->batch_len = r->ibatch_len = r->iheadlen = 0;
 	broadcast(r, r->batch_from, plain, irc, r->batch_from != NULL);
 }
 
@@ -270,9 +270,10 @@ plain_line(const char *pre, const char *name, const char *post,
 
 void
 room_relay(struct room *r, struct member *from, const char *text, size_t len,
-    int action)
+    enum talk kind)
 {
 	const char *name = from ? from->name : r->host;
+	int action = kind == TALK_ACTION;
 	size_t n;
 
 	if (r->batch_len > 0 && r->batch_from != from)
@@ -282,9 +283,15 @@ room_relay(struct room *r, struct member *from, const char *text, size_t len,
 	    len, r->batch + r->batch_len);
 	r->batch_len += n;
 	r->relayed += n;
-	if (r->nirc > 0)
-		r->ibatch_len += ircd_text(r, from, NULL, text, len, action,
-		    r->ibatch + r->ibatch_len);
+	if (r->nirc > 0) {
+		/* one head for a batch's lines: they have one sender */
+		if (r->iheadlen == 0 || r->ihead_kind != kind) {
+			r->iheadlen = ircd_head(r, from, NULL, kind, r->ihead);
+			r->ihead_kind = kind;
+		}
+		r->ibatch_len += ircd_text(r->ihead, r->iheadlen, text, len,
+		    kind, r->ibatch + r->ibatch_len);
+	}
 	/* what is held leaves room for one more line of each dialect */
 	if (r->batch_len >= BATCH_MAX || r->ibatch_len >= BATCH_MAX)
 		room_flush(r);
@@ -292,16 +299,18 @@ room_relay(struct room *r, struct member *from, const char *text, size_t len,
 
 void
 room_private(struct room *r, struct member *from, struct member *to,
-    const char *text, size_t len, int action)
+    const char *text, size_t len, enum talk kind)
 {
 	const char *name = from ? from->name : r->host;
+	int action = kind == TALK_ACTION;
+	char head[IRC_HEAD_MAX];
 	struct msg *msg;
 
 	if (to && to->dialect == DIALECT_IRC) {
 		if (!(msg = msg_alloc(IRC_TEXT_MAX)))
 			return;
-		msg->len = ircd_text(r, from, to->name, text, len, action,
-		    msg->data);
+		msg->len = ircd_text(head, ircd_head(r, from, to->name, kind,
+		    head), text, len, kind, msg->data);
 		room_send(r, to, msg);
 		msg_unref(msg);
 		announce_drops(r);
@@ -537,6 +546,7 @@ room_rename(struct room *r, struct member *m, const char *name, size_t len)
 	char *cur = m ? m->name : r->host;
 	char old[NAME_MAX_LEN + 1];
 	struct event e = { EV_NICK, m, NULL, old };
+	struct msg *own;
 
 	snprintf(old, sizeof old, "%s", cur);
 	memcpy(cur, name, len);
@@ -545,6 +555,13 @@ room_rename(struct room *r, struct member *m, const char *name, size_t len)
 		return; /* registering: nobody knows it yet */
 	log_info("%s is now %s", old, cur);
 	room_emit(r, NULL, &e, 1);
+	if (m && !m->joined) {
+		/* out of the room, it still hears of its own new name */
+		own = m->dialect == DIALECT_IRC ? ircd_event(r, &e) :
+		    plain_event(r, &e);
+		room_send(r, m, own);
+		msg_unref(own);
+	}
 }
 
 /* ---- commands, from a member (m) or the host (m NULL) ---- */
@@ -611,7 +628,7 @@ cmd_msg(struct room *r, struct member *m, const struct cmd *c)
 		    (int)escape(c->arg, c->arglen, r->esc), r->esc));
 		return;
 	}
-	room_private(r, m, to, c->text, c->textlen, 0);
+	room_private(r, m, to, c->text, c->textlen, TALK_TEXT);
 }
 
 static void
@@ -647,13 +664,13 @@ plain_line_in(struct room *r, struct member *m, const char *line, size_t len,
 	case CMD_EMPTY:
 		break;
 	case CMD_TEXT:
-		room_relay(r, m, c.arg, c.arglen, 0);
+		room_relay(r, m, c.arg, c.arglen, TALK_TEXT);
 		break;
 	case CMD_ME:
 		if (c.arglen == 0)
 			room_tell(r, m, room_notice("error: usage: /me ACTION"));
 		else
-			room_relay(r, m, c.arg, c.arglen, 1);
+			room_relay(r, m, c.arg, c.arglen, TALK_ACTION);
 		break;
 	case CMD_MSG:
 		cmd_msg(r, m, &c);
@@ -740,9 +757,9 @@ last_line(struct room *r, struct member *m, const char *line, size_t len,
 	}
 	line_cmd(line, len, 0, &c);
 	if (piece && len > 0)
-		room_relay(r, m, line, len, 0);
+		room_relay(r, m, line, len, TALK_TEXT);
 	else if (c.kind == CMD_TEXT)
-		room_relay(r, m, c.arg, c.arglen, 0);
+		room_relay(r, m, c.arg, c.arglen, TALK_TEXT);
 }
 
 /* Reads fd into lb and acts on each whole line from m (NULL: the host):

@@ -17,13 +17,21 @@
 #define PREFIX_MAX (NAME_MAX_LEN + 4) /* "<NAME> " and its NUL */
 #define IRC_USER_MAX 16        /* the user part of nick!user@host */
 #define IRC_REAL_MAX 64        /* a real name, as WHOIS shows it */
-/* "nick!user@host", the longest: the host part is an address */
-#define IRC_SOURCE_MAX (NAME_MAX_LEN + IRC_USER_MAX + ADDR_HOSTLEN + 4)
+/* "nick!user@host", the longest: a plain member's user part is its name,
+ * the host part an address */
+#define IRC_SOURCE_MAX (2 * NAME_MAX_LEN + ADDR_HOSTLEN + 4)
 /* ":SOURCE PRIVMSG TARGET :" before a line's text, at the most */
 #define IRC_HEAD_MAX (IRC_SOURCE_MAX + IRC_CHANNEL_MAX + 16)
 /* one relayed line for IRC members, in as many messages as it takes */
 #define IRC_TEXT_MAX (((LINE_MAX_TEXT / (IRC_LINE_MAX - IRC_HEAD_MAX - 12)) + \
 	1) * IRC_LINE_MAX + LINE_MAX_TEXT)
+
+/* What a line of talk is. */
+enum talk {
+	TALK_TEXT,   /* "<name> text"; IRC: PRIVMSG */
+	TALK_ACTION, /* "/me text": "* name text"; IRC: CTCP ACTION */
+	TALK_NOTICE  /* from IRC: "<name> text"; IRC: NOTICE */
+};
 
 enum dialect {
 	DIALECT_PENDING, /* its first line decides (or the welcome's wait) */
@@ -105,6 +113,9 @@ struct room {
 	size_t batch_len;
 	char ibatch[BATCH_MAX + IRC_TEXT_MAX];
 	size_t ibatch_len;
+	char ihead[IRC_HEAD_MAX];  /* the head of the batch's IRC lines */
+	size_t iheadlen;           /* 0: to be made */
+	enum talk ihead_kind;
 	struct member *batch_from;  /* NULL: the host */
 	unsigned long relayed;      /* bytes relay() has formatted, ever */
 	long now;                   /* the clock, read once per pass (ms) */
@@ -122,13 +133,12 @@ struct msg *room_notice(const char *fmt, ...);
  * to the host's stdout if host is set. */
 void room_emit(struct room *r, struct member *except, const struct event *e,
     int host);
-/* A line of text (action set: "/me text") from m (NULL: the host) to
- * everyone in the room but m. */
+/* A line of talk from m (NULL: the host) to everyone in the room but m. */
 void room_relay(struct room *r, struct member *from, const char *text,
-    size_t len, int action);
+    size_t len, enum talk kind);
 /* A line from m (NULL: the host) to the one member to (NULL: the host). */
 void room_private(struct room *r, struct member *from, struct member *to,
-    const char *text, size_t len, int action);
+    const char *text, size_t len, enum talk kind);
 /* Sends out the relayed lines held. */
 void room_flush(struct room *r);
 /* Whether m is a member that entered and is not leaving. */
@@ -162,10 +172,14 @@ void ircd_line(struct room *r, struct member *m, const char *line,
 void ircd_welcome(struct room *r, struct member *m);
 /* The event as IRC members see it, or NULL. */
 struct msg *ircd_event(struct room *r, const struct event *e);
-/* Appends text from (NULL: the host) to target (NULL: the channel), as
- * PRIVMSG lines, to out (IRC_TEXT_MAX bytes free). Returns bytes added. */
-size_t ircd_text(struct room *r, const struct member *from, const char *target,
-    const char *text, size_t len, int action, char *out);
+/* ":nick!user@host PRIVMSG target :" for talk from (NULL: the host) to
+ * target (NULL: the channel), into head (IRC_HEAD_MAX). Returns its length. */
+size_t ircd_head(struct room *r, const struct member *from,
+    const char *target, enum talk kind, char *head);
+/* Text after head (ircd_head's) as messages of IRC's size, into out
+ * (IRC_TEXT_MAX bytes free). Returns bytes written. */
+size_t ircd_text(const char *head, size_t hlen, const char *text, size_t len,
+    enum talk kind, char *out);
 /* A notice from the server to m; text without "* " and newline. */
 struct msg *ircd_notice(struct room *r, const struct member *m,
     const char *text, size_t len);

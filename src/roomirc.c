@@ -144,16 +144,23 @@ ircd_notice(struct room *r, const struct member *m, const char *text,
 }
 
 size_t
-ircd_text(struct room *r, const struct member *from, const char *target,
-    const char *text, size_t len, int action, char *out)
+ircd_head(struct room *r, const struct member *from, const char *target,
+    enum talk kind, char *head)
 {
-	char head[IRC_HEAD_MAX], src[IRC_SOURCE_MAX];
+	char src[IRC_SOURCE_MAX];
 	const char *nick = from ? from->name : r->host;
-	size_t hlen;
 
-	hlen = (size_t)snprintf(head, sizeof head, ":%s PRIVMSG %s :",
-	    source(r, from, nick, src), target ? target : r->o->channel);
-	return irc_split(out, IRC_TEXT_MAX, head, hlen, text, len, action);
+	return (size_t)snprintf(head, IRC_HEAD_MAX, ":%s %s %s :",
+	    source(r, from, nick, src), kind == TALK_NOTICE ? "NOTICE" :
+	    "PRIVMSG", target ? target : r->o->channel);
+}
+
+size_t
+ircd_text(const char *head, size_t hlen, const char *text, size_t len,
+    enum talk kind, char *out)
+{
+	return irc_split(out, IRC_TEXT_MAX, head, hlen, text, len,
+	    kind == TALK_ACTION);
 }
 
 struct msg *
@@ -517,34 +524,32 @@ c_part(struct room *r, struct member *m, const struct irc_msg *im)
 }
 
 /* The text of PRIVMSG or NOTICE: a CTCP ACTION is an action. */
-static void
-talk_text(const struct irc_msg *im, const char **text, size_t *len,
-    int *action)
+static enum talk
+talk_text(const struct irc_msg *im, const char **text, size_t *len)
 {
 	*text = im->param[1];
 	*len = im->paramlen[1];
-	*action = *len >= 8 && memcmp(*text, "\001ACTION ", 8) == 0;
-	if (!*action)
-		return;
+	if (*len < 8 || memcmp(*text, "\001ACTION ", 8) != 0)
+		return irc_is(im, "NOTICE") ? TALK_NOTICE : TALK_TEXT;
 	*text += 8;
 	*len -= 8;
 	if (*len > 0 && (*text)[*len - 1] == '\001')
 		(*len)--;
+	return TALK_ACTION;
 }
 
 static void
 talk_one(struct room *r, struct member *m, const char *to, size_t n,
     const struct irc_msg *im)
 {
-	int notice = irc_is(im, "NOTICE"), action;
+	int notice = irc_is(im, "NOTICE");
 	struct member *p;
 	const char *text;
 	size_t len;
-
-	talk_text(im, &text, &len, &action);
+	enum talk kind = talk_text(im, &text, &len);
 	if (is_room(r, to, n)) {
 		if (m->joined)
-			room_relay(r, m, text, len, action);
+			room_relay(r, m, text, len, kind);
 		else if (!notice)
 			numeric(r, m, "404", "%s :Cannot send to channel",
 			    r->o->channel);
@@ -552,9 +557,9 @@ talk_one(struct room *r, struct member *m, const char *to, size_t n,
 	}
 	room_flush(r);
 	if ((p = room_find(r, to, n)) != NULL)
-		room_private(r, m, p, text, len, action);
+		room_private(r, m, p, text, len, kind);
 	else if (irc_eq(r->host, strlen(r->host), to, n))
-		room_private(r, m, NULL, text, len, action);
+		room_private(r, m, NULL, text, len, kind);
 	else if (!notice)
 		numeric(r, m, "401", "%.*s :No such nick/channel", (int)n, to);
 }
@@ -710,8 +715,16 @@ whois_one(struct room *r, struct member *m, const char *nick, size_t n,
 static void
 c_whois(struct room *r, struct member *m, const struct irc_msg *im)
 {
+	int p = im->nparams - 1;
+	size_t i = 0;
+
 	/* "WHOIS server nick": the nick comes last */
-	each(r, m, im, im->nparams - 1, whois_one);
+	while (i < im->paramlen[p] && im->param[p][i] == ',')
+		i++;
+	if (i == im->paramlen[p])
+		numeric(r, m, "431", ":No nickname given");
+	else
+		each(r, m, im, p, whois_one);
 }
 
 /* How many are here, the host included: all, or those in the channel. */
@@ -842,19 +855,23 @@ ircd_line(struct room *r, struct member *m, const char *text, size_t len,
 	struct irc_msg im;
 	size_t i;
 
-	/* the rest of an over-long line: its start was cut and acted on */
-	if (piece)
-		return;
-	if (len > IRC_LINE_MAX - 2)
-		len = IRC_LINE_MAX - 2;
-	if (!m->entered) {
+	/* every byte counts, pieces of a line with no end in sight too */
+	if (!m->entered && !m->closing && !m->dead) {
 		m->reg_bytes += len + 2;
 		if (m->reg_bytes > REG_BYTES) {
-			ircd_close(r, m, "too much before "
-			    "registering");
+			ircd_close(r, m, "too much before registering");
 			room_leave(r, m, "", 1);
 			return;
 		}
+	}
+	/* the rest of an over-long line: its start was cut and acted on */
+	if (piece)
+		return;
+	if (len > IRC_LINE_MAX - 2) {
+		len = IRC_LINE_MAX - 2;
+		/* not inside a UTF-8 character */
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;
 	}
 	if (irc_parse(text, len, &im) < 0)
 		return;
@@ -868,6 +885,9 @@ ircd_line(struct room *r, struct member *m, const char *text, size_t len,
 	if (m->entered && !irc_is(&im, "PING") && !irc_is(&im, "PONG") &&
 	    !room_rate_ok(r, m))
 		return;
+	/* anything but more talk: what was said first goes out first */
+	if (!irc_is(&im, "PRIVMSG") && !irc_is(&im, "NOTICE"))
+		room_flush(r);
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (!irc_is(&im, commands[i].name))
 			continue;
