@@ -41,7 +41,7 @@ struct ircc {
 	int welcomed;                  /* the first names list was shown */
 	int in_done;                   /* stdin ended, or /quit */
 	int quit_sent;
-	int server_gone;               /* ERROR, or the connection ended */
+	int server_gone;               /* the connection ended */
 	int rc;                        /* the exit status, once decided; -1 */
 	struct linebuf *netin, *stdin_lb;
 	struct msgq wire;              /* to the server now */
@@ -337,8 +337,8 @@ on_line(struct ircc *c, const char *line, size_t len)
 		return;
 	}
 	if (irc_is(&im, "ERROR")) {
+		/* the close follows; net_read() counts what it leaves unsent */
 		log_info("%s: %.*s", c->o->server, wlen, why);
-		c->server_gone = 1;
 		return;
 	}
 	if (!source_nick(&im, &nick, &nlen)) {
@@ -669,8 +669,6 @@ loop(struct ircc *c)
 			return 128 + sig_caught;
 		if (c->rc >= 0)
 			return c->rc;
-		if (c->server_gone && c->wire.count == 0)
-			return c->paced.count > 0 ? 1 : 0;
 		FD_ZERO(&rd);
 		FD_ZERO(&wr);
 		maxfd = -1;
