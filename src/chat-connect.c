@@ -94,8 +94,7 @@ run_irc(struct cli *c, struct ircc_opts *io, int fd, const char *server)
 	io->ping_ms = ping && num_secs(ping, &ms) == 0 && ms > 0 ? ms : PING_MS;
 	if (!io->nick)
 		io->nick = login_nick();
-	if (!io->password)
-		io->password = getenv("CHAT_IRC_PASSWORD");
+
 	return ircc_run(io);
 }
 
@@ -168,6 +167,12 @@ main(int argc, char **argv)
 		die_usage("%s needs --irc", irc_only);
 	if (irc && cli.crlf)
 		die_usage("--irc cannot be used with -C: IRC lines end in CRLF");
+	if (irc && !io.password)
+		io.password = getenv("CHAT_IRC_PASSWORD");
+	if (irc && io.password && strpbrk(io.password, "\r\n")) {
+		log_err("CHAT_IRC_PASSWORD: a line end in it; not connecting");
+		return 1;
+	}
 	host = addr_unbracket(argv[optind], hostbuf, sizeof hostbuf);
 	port = argv[optind + 1];
 	if (addr_check_port(port, 0) < 0)

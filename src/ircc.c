@@ -75,7 +75,6 @@ vqueue(struct msgq *q, const char *fmt, va_list ap)
 		return;
 	if ((size_t)n > sizeof buf - 3)
 		n = (int)sizeof buf - 3;
-	log_debug("> %.*s", n, buf);
 	if ((m = msg_cat(buf, (size_t)n, "\r\n", 2, NULL, 0)) != NULL) {
 		msgq_push(q, m);
 		msg_unref(m);
@@ -86,11 +85,17 @@ vqueue(struct msgq *q, const char *fmt, va_list ap)
 static void
 say(struct ircc *c, const char *fmt, ...)
 {
+	const struct msg *m;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vqueue(&c->wire, fmt, ap);
 	va_end(ap);
+	if (c->wire.count > 0) {
+		m = c->wire.ring[(c->wire.head + c->wire.count - 1) %
+		    c->wire.cap];
+		log_debug("> %.*s", (int)m->len - 2, m->data);
+	}
 }
 
 /* A command from stdin, in turn with its lines (and only once joined). */
@@ -263,8 +268,9 @@ on_numeric(struct ircc *c, const struct irc_msg *im, int code)
 	switch (code) {
 	case 1:
 		c->registered = 1;
-		snprintf(c->nick, sizeof c->nick, "%.*s",
-		    (int)im->paramlen[0], im->param[0]);
+		if (im->nparams > 0 && im->paramlen[0] > 0)
+			snprintf(c->nick, sizeof c->nick, "%.*s",
+			    (int)im->paramlen[0], im->param[0]);
 		log_info("registered as %s; joining %s", c->nick,
 		    c->o->channel);
 		say(c, "JOIN %s", c->o->channel);
@@ -359,7 +365,8 @@ on_line(struct ircc *c, const char *line, size_t len)
 	    is_chan(c, im.param[0], im.paramlen[0])) || irc_is(&im, "QUIT")) {
 		if (irc_is(&im, "PART") && im.nparams < 2)
 			wlen = 0;
-		if (wlen > 0)
+		/* "left (left)" says it twice: the room's plain leaving */
+		if (wlen > 0 && !(wlen == 4 && memcmp(why, "left", 4) == 0))
 			show(c, "* %.*s left (%.*s)", (int)nlen, nick, wlen,
 			    why);
 		else
@@ -394,6 +401,8 @@ send_text(struct ircc *c, const char *target, size_t tlen, const char *text,
 	size_t hlen, n, i, start;
 	struct msg *m;
 
+	if (tlen > IRC_CHANNEL_MAX)
+		return; /* target_ok() said no already */
 	hlen = (size_t)snprintf(head, sizeof head, "PRIVMSG %.*s :", (int)tlen,
 	    target);
 	n = irc_split_in(c->text, sizeof c->text, head, hlen, text, len,
@@ -418,7 +427,8 @@ target_ok(const char *s, size_t len)
 {
 	size_t i;
 
-	if (len == 0 || s[0] == ':')
+	/* a nick or a channel: IRC_CHANNEL_MAX is the longer */
+	if (len == 0 || len > IRC_CHANNEL_MAX || s[0] == ':')
 		return 0;
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
@@ -531,6 +541,9 @@ pace(struct ircc *c, long now)
 	}
 	c->tokens_at = now;
 	while (c->paced.count > 0 && (c->o->pace_ms <= 0 || c->tokens >= 1)) {
+		const struct msg *m = c->paced.ring[c->paced.head];
+
+		log_debug("> %.*s", (int)m->len - 2, m->data);
 		if (msgq_move(&c->wire, &c->paced) < 0)
 			break;
 		c->tokens -= 1;

@@ -590,3 +590,235 @@ irssi_gone() {
 		return 1
 	fi
 }
+
+### chat-connect --irc (tests/ircc.bats): a scripted fake server, more
+### ngircd servers, chat-connect sessions
+#
+#   fake_start [-6]       tests/fakeircd.py serving the script on stdin
+#                         (see its doc); sets FAKE_PORT and FAKE_PID. What
+#                         it received: $T/fake.raw (exact bytes), the
+#                         transcript both ways: $T/fake.log
+#   fake_got ERE [SECS]   a line fakeircd received (as the transcript
+#                         writes it: controls as \xNN) matches ERE
+#   fake_has ERE          the same, checked once, silent
+#   fake_recv             print the received lines, in order
+#   fake_end [STATUS]     wait (5 s) until fakeircd exits; its status must
+#                         be STATUS (default 0)
+#   ngircd_run NAME CONF [ARGS...]
+#                         an ngircd with its own directory $T/NAME and log
+#                         $T/NAME.out, its configuration from the function
+#                         CONF PORT DIR ARGS...; sets NG_PORT[NAME] and
+#                         NG_PID[NAME]
+#   ngircd_linked CONF_A CONF_B
+#                         two ngircds, ng1 and ng2, on two ports, linked:
+#                         CONF_x PORT DIR PEER_PORT; returns once each
+#                         logged the link synchronized
+#   irc_cc NAME ARGS...   chat-connect --irc ARGS... with stdin a held pipe
+#                         (put NAME, close_pipe NAME), stdout $T/NAME.out,
+#                         stderr $T/NAME.err; sets CC[NAME] to its PID
+#   cc_got NAME LINE [SECS]  NAME's stdout has the whole line LINE
+#   cc_log NAME ERE [SECS]   a line of NAME's stderr matches ERE
+
+FAKEIRCD="$TESTS_DIR/fakeircd.py"
+FAKE_PORT='' FAKE_PID=''
+declare -gA NG_PORT=() NG_PID=() CC=()
+
+# fake_listening: fakeircd said its port (0), or exited (2).
+fake_listening() {
+	local l
+	if [ -e "$T/fake.err" ]; then
+		while IFS= read -r l; do
+			if [[ $l =~ ^fakeircd:\ listening\ on\ ([0-9]+)$ ]]; then
+				# shellcheck disable=SC2034 # read by the .bats files
+				FAKE_PORT=${BASH_REMATCH[1]}
+				return 0
+			fi
+		done <"$T/fake.err"
+	fi
+	irc_alive "$FAKE_PID" || return 2
+	return 1
+}
+
+fake_start() {
+	local six=() rc=0
+	[ "${1:-}" != -6 ] || six=(-6)
+	cat >"$T/fake.script"
+	spawn fake "$PYTHON" "$FAKEIRCD" serve "$T" "$T/fake.script" "${six[@]}"
+	FAKE_PID=$SPAWNED
+	irc_track "$FAKE_PID"
+	irc_poll 5 fake_listening || rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "fakeircd is not listening; its stderr:" >&2
+		cat "$T/fake.err" >&2
+		return 1
+	fi
+}
+
+# fake_log_has ERE: a received line of the transcript matches ERE.
+fake_log_has() {
+	local l
+	[ -r "$T/fake.log" ] || return 1
+	while IFS= read -r l; do
+		[[ $l =~ ^\ *[0-9]+\ \<\ (.*)$ ]] || continue
+		[[ ${BASH_REMATCH[1]} =~ $1 ]] && return 0
+	done <"$T/fake.log"
+	return 1
+}
+
+fake_has() {
+	room_fast fake_log_has "$@"
+}
+
+fake_got() {
+	room_fast fake_got_ "$@"
+}
+
+fake_got_() {
+	room_poll "${2:-5}" fake_log_has "$1" && return 0
+	printf 'fakeircd: no received line matching /%s/ after %s s; its transcript:\n' "$1" "${2:-5}" >&2
+	tail -n 30 "$T/fake.log" 2>/dev/null | cut -c1-200 >&2
+	return 1
+}
+
+fake_recv() {
+	local l
+	[ -r "$T/fake.log" ] || return 0
+	while IFS= read -r l; do
+		[[ $l =~ ^\ *[0-9]+\ \<\ (.*)$ ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+	done <"$T/fake.log"
+	return 0
+}
+
+fake_end() {
+	local rc=0
+	wait_exit "$FAKE_PID" 5 || rc=$?
+	if [ "$rc" != "${1:-0}" ]; then
+		echo "fakeircd: exit $rc, expected ${1:-0}; its stderr and transcript:" >&2
+		cat "$T/fake.err" >&2
+		tail -n 30 "$T/fake.log" 2>/dev/null | cut -c1-200 >&2
+		return 1
+	fi
+}
+
+# ngircd_listening LOG PORT PID: LOG says ngircd listens on PORT (0), or
+# PID exited (2).
+ngircd_listening() {
+	local l
+	if [ -e "$1" ]; then
+		while IFS= read -r l; do
+			[[ $l == *"Now listening on [127.0.0.1]:$2 "* ]] && return 0
+		done <"$1"
+	fi
+	irc_alive "$3" || return 2
+	return 1
+}
+
+# ngircd_spawn NAME PORT CONF ARGS...: start it; 0 listening, 2 the port
+# was taken meanwhile, 1 another failure (said).
+ngircd_spawn() {
+	local name=$1 port=$2 conf=$3 dir="$T/$1" rc=0
+	shift 3
+	mkdir -p "$dir/conf.d"
+	"$conf" "$port" "$dir" "$@" >"$dir/ngircd.conf"
+	rm -f "$T/$name.out"
+	spawn -o "$T/$name.out" "$name" "$NGIRCD" -n -f "$dir/ngircd.conf"
+	NG_PID[$name]=$SPAWNED
+	irc_track "$SPAWNED"
+	irc_poll 5 ngircd_listening "$T/$name.out" "$port" "$SPAWNED" || rc=$?
+	if [ "$rc" = 0 ]; then
+		# shellcheck disable=SC2034 # read by the .bats files
+		NG_PORT[$name]=$port
+		return 0
+	fi
+	if [ "$rc" = 2 ] && grep -q "Can't bind" "$T/$name.out"; then
+		return 2
+	fi
+	echo "ngircd $name is not listening; its log:" >&2
+	cat "$T/$name.out" >&2
+	return 1
+}
+
+ngircd_run() {
+	local name=$1 try rc
+	shift
+	irc_need ngircd
+	for try in 1 2 3 4 5; do
+		irc_free_port
+		rc=0
+		ngircd_spawn "$name" "$IRC_FREE" "$@" || rc=$?
+		[ "$rc" = 2 ] || return "$rc"
+	done
+	echo "ngircd $name: no free port after $try tries" >&2
+	return 1
+}
+
+# ngircd_synced NAME PEER: NAME's log says the link with the server PEER
+# is synchronized.
+ngircd_synced() {
+	grep -q "Synchronization with \"$2\" done" "$T/$1.out" 2>/dev/null
+}
+
+ngircd_linked() {
+	local try rc p1 p2
+	irc_need ngircd
+	for try in 1 2 3 4 5; do
+		irc_free_port
+		p1=$IRC_FREE
+		irc_free_port
+		p2=$IRC_FREE
+		[ "$p1" != "$p2" ] || continue
+		rc=0
+		ngircd_spawn ng2 "$p2" "$2" "$p1" || rc=$?
+		[ "$rc" != 0 ] || ngircd_spawn ng1 "$p1" "$1" "$p2" || rc=$?
+		if [ "$rc" = 0 ]; then
+			if room_poll 10 ngircd_synced ng1 irc2.test && room_poll 5 ngircd_synced ng2 irc1.test; then
+				return 0
+			fi
+			echo "ngircd ng1 and ng2 did not link in 10 s; their logs:" >&2
+			cat "$T/ng1.out" "$T/ng2.out" >&2
+			return 1
+		fi
+		[ "$rc" = 2 ] || return 1
+		# a port was taken meanwhile: both again, on other ports
+		irc_cleanup_ngircd_pair
+	done
+	echo "ngircd_linked: no free ports after $try tries" >&2
+	return 1
+}
+
+irc_cleanup_ngircd_pair() {
+	local n
+	for n in ng1 ng2; do
+		[ -n "${NG_PID[$n]:-}" ] || continue
+		kill -TERM "${NG_PID[$n]}" 2>/dev/null || true
+		wait_exit "${NG_PID[$n]}" 5 || true
+		NG_PID[$n]=''
+	done
+}
+
+irc_cc() {
+	local name=$1
+	shift
+	hold_pipe "$name"
+	spawn -i "$REPLY" "$name" chat-connect --irc "$@"
+	# shellcheck disable=SC2034 # read by the .bats files
+	CC[$name]=$SPAWNED
+}
+
+cc_got() {
+	room_fast cc_got_ "$@"
+}
+
+cc_got_() {
+	if ! room_poll "${3:-5}" room_has_line "$T/$1.out" "$2"; then
+		printf '%s: no line [%s] on stdout in %s s; it has:\n' "$1" "$2" "${3:-5}" >&2
+		tail -n 20 "$T/$1.out" 2>/dev/null | cut -c1-200 >&2
+		echo "its stderr:" >&2
+		tail -n 10 "$T/$1.err" 2>/dev/null | cut -c1-200 >&2
+		return 1
+	fi
+}
+
+cc_log() {
+	room_fast irc_wait "$1" "$T/$1.err" raw "$2" "${3:-5}"
+}
