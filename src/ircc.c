@@ -62,9 +62,10 @@ struct ircc {
 
 /* ---- output ---- */
 
-/* One line for the server, CRLF added, on q. */
+/* One line for the server, CRLF added, on q; logged (-v) now if it goes
+ * now, else when pace() lets it go. */
 static void
-vqueue(struct msgq *q, const char *fmt, va_list ap)
+vqueue(struct msgq *q, int now, const char *fmt, va_list ap)
 {
 	char buf[IRC_LINE_MAX + 1];
 	struct msg *m;
@@ -75,6 +76,8 @@ vqueue(struct msgq *q, const char *fmt, va_list ap)
 		return;
 	if ((size_t)n > sizeof buf - 3)
 		n = (int)sizeof buf - 3;
+	if (now)
+		log_debug("> %.*s", n, buf);
 	if ((m = msg_cat(buf, (size_t)n, "\r\n", 2, NULL, 0)) != NULL) {
 		msgq_push(q, m);
 		msg_unref(m);
@@ -85,17 +88,11 @@ vqueue(struct msgq *q, const char *fmt, va_list ap)
 static void
 say(struct ircc *c, const char *fmt, ...)
 {
-	const struct msg *m;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vqueue(&c->wire, fmt, ap);
+	vqueue(&c->wire, 1, fmt, ap);
 	va_end(ap);
-	if (c->wire.count > 0) {
-		m = c->wire.ring[(c->wire.head + c->wire.count - 1) %
-		    c->wire.cap];
-		log_debug("> %.*s", (int)m->len - 2, m->data);
-	}
 }
 
 /* A command from stdin, in turn with its lines (and only once joined). */
@@ -105,7 +102,7 @@ say_paced(struct ircc *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vqueue(&c->paced, fmt, ap);
+	vqueue(&c->paced, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -541,7 +538,7 @@ pace(struct ircc *c, long now)
 	}
 	c->tokens_at = now;
 	while (c->paced.count > 0 && (c->o->pace_ms <= 0 || c->tokens >= 1)) {
-		const struct msg *m = c->paced.ring[c->paced.head];
+		const struct msg *m = msgq_peek(&c->paced);
 
 		log_debug("> %.*s", (int)m->len - 2, m->data);
 		if (msgq_move(&c->wire, &c->paced) < 0)

@@ -114,6 +114,12 @@ msgq_write(struct msgq *q, int fd)
 	return w;
 }
 
+const struct msg *
+msgq_peek(const struct msgq *q)
+{
+	return q->count > 0 ? q->ring[q->head] : NULL;
+}
+
 int
 msgq_move(struct msgq *to, struct msgq *from)
 {

@@ -31,6 +31,8 @@ void msgq_init(struct msgq *q);
 int msgq_push(struct msgq *q, struct msg *m);
 /* writev()s what fd takes. Returns bytes written, or -1 with errno set. */
 ssize_t msgq_write(struct msgq *q, int fd);
+/* The first message queued (none of it written, if off is 0), or NULL. */
+const struct msg *msgq_peek(const struct msgq *q);
 /* Moves from's first message, none of it written yet, to the end of to.
  * Returns 0, or -1 (nothing to move, or out of memory). */
 int msgq_move(struct msgq *to, struct msgq *from);

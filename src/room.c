@@ -70,6 +70,13 @@ room_send(struct room *r, struct member *m, struct msg *msg)
 	}
 }
 
+void
+room_give(struct room *r, struct member *m, struct msg *msg)
+{
+	room_send(r, m, msg);
+	msg_unref(msg);
+}
+
 static void
 say_left(struct room *r, struct member *m, const char *why);
 static void
@@ -144,10 +151,8 @@ broadcast(struct room *r, struct member *except, struct msg *plain,
 			room_send(r, m, m->dialect == DIALECT_IRC ? irc : plain);
 	if (host)
 		host_print(r, plain);
-	if (plain)
-		msg_unref(plain);
-	if (irc)
-		msg_unref(irc);
+	msg_unref(plain);
+	msg_unref(irc);
 	announce_drops(r);
 }
 
@@ -175,15 +180,10 @@ room_notice(const char *fmt, ...)
 void
 room_tell(struct room *r, struct member *m, struct msg *msg)
 {
-	struct msg *irc;
-
 	if (!msg)
 		return;
 	if (m && m->dialect == DIALECT_IRC) {
-		irc = ircd_notice(r, m, msg->data + 2, msg->len - 3);
-		room_send(r, m, irc);
-		if (irc)
-			msg_unref(irc);
+		room_give(r, m, ircd_notice(r, m, msg->data + 2, msg->len - 3));
 	} else if (m) {
 		room_send(r, m, msg);
 	} else {
@@ -311,8 +311,7 @@ room_private(struct room *r, struct member *from, struct member *to,
 			return;
 		msg->len = ircd_text(head, ircd_head(r, from, to->name, kind,
 		    head), text, len, kind, msg->data);
-		room_send(r, to, msg);
-		msg_unref(msg);
+		room_give(r, to, msg);
 		announce_drops(r);
 		return;
 	}
@@ -546,7 +545,6 @@ room_rename(struct room *r, struct member *m, const char *name, size_t len)
 	char *cur = m ? m->name : r->host;
 	char old[NAME_MAX_LEN + 1];
 	struct event e = { EV_NICK, m, NULL, old };
-	struct msg *own;
 
 	snprintf(old, sizeof old, "%s", cur);
 	memcpy(cur, name, len);
@@ -557,10 +555,8 @@ room_rename(struct room *r, struct member *m, const char *name, size_t len)
 	room_emit(r, NULL, &e, 1);
 	if (m && !m->joined) {
 		/* out of the room, it still hears of its own new name */
-		own = m->dialect == DIALECT_IRC ? ircd_event(r, &e) :
-		    plain_event(r, &e);
-		room_send(r, m, own);
-		msg_unref(own);
+		room_give(r, m, m->dialect == DIALECT_IRC ? ircd_event(r, &e) :
+		    plain_event(r, &e));
 	}
 }
 
@@ -1079,10 +1075,8 @@ room_close(struct room *r)
 	for (m = r->head; m; m = m->next)
 		room_send(r, m, m->dialect == DIALECT_IRC ? irc :
 		    m->entered ? plain : NULL);
-	if (plain)
-		msg_unref(plain);
-	if (irc)
-		msg_unref(irc);
+	msg_unref(plain);
+	msg_unref(irc);
 	loop_flush(&f);
 	for (m = r->head; m; m = m->next)
 		m->dead = 1;

@@ -125,6 +125,8 @@ struct room {
 
 /* Queues msg for m (dropping m if it cannot keep up). */
 void room_send(struct room *r, struct member *m, struct msg *msg);
+/* room_send, then lets go of the caller's reference to msg (NULL: none). */
+void room_give(struct room *r, struct member *m, struct msg *msg);
 /* msg (a reference taken over) for one member, or with m NULL the host. */
 void room_tell(struct room *r, struct member *m, struct msg *msg);
 /* "* ...\n" from a format, the plain dialect's notice; or NULL. */

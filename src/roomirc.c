@@ -24,8 +24,7 @@ me(const struct member *m)
 
 /* "nick!user@host" of m (NULL: the host) into buf (IRC_SOURCE_MAX). */
 static const char *
-source(const struct room *r, const struct member *m, const char *nick,
-    char *buf)
+source(const struct member *m, const char *nick, char *buf)
 {
 	if (!m)
 		snprintf(buf, IRC_SOURCE_MAX, "%s!%s@%s", nick, nick, SERVER);
@@ -33,7 +32,6 @@ source(const struct room *r, const struct member *m, const char *nick,
 		snprintf(buf, IRC_SOURCE_MAX, "%s!%s@%s", nick,
 		    m->dialect == DIALECT_IRC && m->user[0] ? m->user : nick,
 		    m->host);
-	(void)r;
 	return buf;
 }
 
@@ -84,9 +82,7 @@ send_line(struct room *r, struct member *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = vline(fmt, ap);
 	va_end(ap);
-	room_send(r, m, msg);
-	if (msg)
-		msg_unref(msg);
+	room_give(r, m, msg);
 }
 
 /* A numeric reply to m: ":SERVER NNN nick " and the rest from a format. */
@@ -102,9 +98,7 @@ numeric(struct room *r, struct member *m, const char *code,
 	va_start(ap, fmt);
 	msg = vline(head, ap);
 	va_end(ap);
-	room_send(r, m, msg);
-	if (msg)
-		msg_unref(msg);
+	room_give(r, m, msg);
 }
 
 /* ---- what the room says, in IRC ---- */
@@ -118,11 +112,7 @@ ircd_error(const char *why)
 void
 ircd_close(struct room *r, struct member *m, const char *why)
 {
-	struct msg *msg = ircd_error(why);
-
-	room_send(r, m, msg);
-	if (msg)
-		msg_unref(msg);
+	room_give(r, m, ircd_error(why));
 }
 
 struct msg *
@@ -151,7 +141,7 @@ ircd_head(struct room *r, const struct member *from, const char *target,
 	const char *nick = from ? from->name : r->host;
 
 	return (size_t)snprintf(head, IRC_HEAD_MAX, ":%s %s %s :",
-	    source(r, from, nick, src), kind == TALK_NOTICE ? "NOTICE" :
+	    source(from, nick, src), kind == TALK_NOTICE ? "NOTICE" :
 	    "PRIVMSG", target ? target : r->o->channel);
 }
 
@@ -172,7 +162,7 @@ ircd_event(struct room *r, const struct event *e)
 
 	switch (e->kind) {
 	case EV_JOIN:
-		return line(":%s JOIN %s", source(r, e->who, nick, src),
+		return line(":%s JOIN %s", source(e->who, nick, src),
 		    r->o->channel);
 	case EV_LEAVE:
 		/* " (too slow)" is the reason "too slow"; "" is "left" */
@@ -182,16 +172,16 @@ ircd_event(struct room *r, const struct event *e)
 			    e->why + 2);
 		else
 			snprintf(why, sizeof why, "left");
-		return line(":%s QUIT :%s", source(r, e->who, nick, src), why);
+		return line(":%s QUIT :%s", source(e->who, nick, src), why);
 	case EV_PART:
-		return line(":%s PART %s", source(r, e->who, nick, src),
+		return line(":%s PART %s", source(e->who, nick, src),
 		    r->o->channel);
 	case EV_NICK:
-		return line(":%s NICK :%s", source(r, e->who, e->old, src),
+		return line(":%s NICK :%s", source(e->who, e->old, src),
 		    nick);
 	case EV_KICK:
 		return line(":%s KICK %s %s :kicked by host",
-		    source(r, NULL, r->host, src), r->o->channel, nick);
+		    source(NULL, r->host, src), r->o->channel, nick);
 	case EV_CLOSE:
 		return ircd_error("room closed");
 	}
@@ -236,7 +226,7 @@ joined(struct room *r, struct member *m)
 {
 	char src[IRC_SOURCE_MAX];
 
-	send_line(r, m, ":%s JOIN %s", source(r, m, m->name, src),
+	send_line(r, m, ":%s JOIN %s", source(m, m->name, src),
 	    r->o->channel);
 	numeric(r, m, "331", "%s :No topic is set", r->o->channel);
 	names(r, m);
@@ -248,7 +238,7 @@ ircd_welcome(struct room *r, struct member *m)
 	char src[IRC_SOURCE_MAX];
 
 	numeric(r, m, "001", ":Welcome to the " SERVER " chat room, %s",
-	    source(r, m, m->name, src));
+	    source(m, m->name, src));
 	numeric(r, m, "002", ":Your host is " SERVER ", running version "
 	    SERVER "-" VERSION);
 	numeric(r, m, "003", ":This server hosts one room, %s",
@@ -497,7 +487,7 @@ part_one(struct room *r, struct member *m, const char *chan, size_t n,
 		return;
 	}
 	room_flush(r);
-	send_line(r, m, ":%s PART %s", source(r, m, m->name, src),
+	send_line(r, m, ":%s PART %s", source(m, m->name, src),
 	    r->o->channel);
 	m->joined = 0;
 	log_info("%s left %s", m->name, r->o->channel);
