@@ -20,9 +20,10 @@ export CHAT_SANITIZE = 1
 endif
 
 COMMON = src/acl.o src/addr.o src/bridge.o src/buf.o src/cli.o src/filter.o src/log.o \
-	src/loop.o src/net.o src/num.o src/outfd.o src/sig.o src/stdfd.o src/sys.o
+	src/loop.o src/net.o src/num.o src/outfd.o src/sig.o src/stdfd.o src/sys.o \
+	src/usock.o
 ROOM = src/irc.o src/line.o src/msgq.o src/room.o src/roomirc.o
-IRCC = src/irc.o src/ircc.o src/line.o src/msgq.o
+IRCC = src/irc.o src/ircc.o src/line.o src/msgq.o src/proxy.o
 BINS = bin/chat-listen bin/chat-connect
 
 all: $(BINS)

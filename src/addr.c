@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "addr.h"
 #include "num.h"
@@ -43,9 +44,26 @@ addr_host(const struct sockaddr *sa, char *buf)
 		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, ADDR_HOSTLEN);
 	} else if (sa->sa_family == AF_INET6) {
 		inet_ntop(AF_INET6, &s6->sin6_addr, buf, ADDR_HOSTLEN);
+	} else if (sa->sa_family == AF_UNIX) {
+		snprintf(buf, ADDR_HOSTLEN, "localhost");
 	} else {
 		snprintf(buf, ADDR_HOSTLEN, "?");
 	}
+	return buf;
+}
+
+/* A Unix socket's path, "@name" if abstract, "?" if unnamed. */
+static char *
+unix_path(const struct sockaddr_un *sun, char *buf)
+{
+	size_t max = sizeof sun->sun_path - 1;
+
+	if (sun->sun_path[0])
+		snprintf(buf, ADDR_STRLEN, "%.*s", (int)max, sun->sun_path);
+	else if (sun->sun_path[1])
+		snprintf(buf, ADDR_STRLEN, "@%.*s", (int)max, sun->sun_path + 1);
+	else
+		snprintf(buf, ADDR_STRLEN, "?");
 	return buf;
 }
 
@@ -55,6 +73,8 @@ addr_format(const struct sockaddr *sa, char *buf)
 	char host[ADDR_HOSTLEN];
 	unsigned port;
 
+	if (sa->sa_family == AF_UNIX)
+		return unix_path((const struct sockaddr_un *)sa, buf);
 	addr_host(sa, host);
 	if (sa->sa_family == AF_INET)
 		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 
 /* "127.0.0.1:1026", "[::1]:1026"; v4-mapped IPv6 shown as IPv4 */
-#define ADDR_STRLEN 64
+#define ADDR_STRLEN 112 /* and a Unix socket path: 107 bytes and "@" */
 #define ADDR_HOSTLEN INET6_ADDRSTRLEN /* a host part, its NUL included */
 #define ADDR_NAMELEN 256 /* a host name or address as typed (DNS allows 253) */
 #define ADDR_PORT_MAX 65535
@@ -19,9 +19,11 @@ int addr_check_port(const char *s, int allow_zero);
  * them) without its one pair of brackets, in buf (len bytes); anything
  * else as it is. Returns the host to resolve. */
 const char *addr_unbracket(const char *s, char *buf, size_t len);
-/* Formats sa into buf (ADDR_STRLEN bytes); returns buf. */
+/* Formats sa into buf (ADDR_STRLEN bytes; a Unix socket as its path,
+ * cut there); returns buf. */
 char *addr_format(const struct sockaddr *sa, char *buf);
-/* Host part only, without brackets, into ADDR_HOSTLEN bytes. Returns buf. */
+/* Host part only, without brackets, into ADDR_HOSTLEN bytes ("localhost"
+ * for a Unix socket). Returns buf. */
 char *addr_host(const struct sockaddr *sa, char *buf);
 
 #endif

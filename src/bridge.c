@@ -15,6 +15,7 @@
 #include "sig.h"
 #include "sys.h"
 #include "timeutil.h"
+#include "usock.h"
 
 #define FLOW_BUF (128 * 1024)  /* per direction; bounds memory, not speed */
 #define ZC_CHUNK (1024 * 1024) /* most bytes one splice may move */
@@ -313,7 +314,10 @@ peer_accept(struct session *s, int lfd)
 	if (fd < 0)
 		return -1;
 	s->accept_at = -1;
-	addr_format((struct sockaddr *)&sa, s->br->peer);
+	if (sa.ss_family == AF_UNIX)
+		usock_peer(fd, s->br->peer);
+	else
+		addr_format((struct sockaddr *)&sa, s->br->peer);
 	if (!acl_check(s->br->acl, (struct sockaddr *)&sa)) {
 		log_info("refused %s: not allowed", s->br->peer);
 		close(fd);

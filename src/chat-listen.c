@@ -16,12 +16,15 @@
 #include "room.h"
 #include "sig.h"
 #include "stdfd.h"
+#include "usock.h"
 
 static const char usage[] =
 "usage: chat-listen [options] PORT\n"
+"       chat-listen -U [options] PATH\n"
 "Wait for a peer on TCP PORT; send stdin to it and print what it sends.\n"
 "\n"
 "  -b, --bind ADDR          listen on ADDR only (default: every address)\n"
+"  -U, --unix               listen on the Unix socket PATH (@NAME: abstract)\n"
 "  -k, --keep-open          after a peer leaves, wait for the next\n"
 "      --allow ADDR[/BITS]  let in only matching peers (repeatable)\n"
 "      --deny ADDR[/BITS]   refuse matching peers; wins over --allow\n"
@@ -39,13 +42,15 @@ CLI_USAGE
 "      --version            show the version\n"
 "\n"
 "PORT is 1-65535, a service name, or 0 for any free port (it is logged).\n"
+"PATH gets the umask's permissions and is removed at exit; there a room\n"
+"names each member by its login.\n"
 "ADDR may be bracketed ([::1]). The room always shows bytes safely.\n"
 "In the room each member line reaches everyone else as '<NAME> text';\n"
 "members and the host's stdin may use /nick NAME, /who, /me ACTION,\n"
 "/msg NAME TEXT, /quit, /help, and the host /kick NAME. IRC clients join\n"
 "the same room as a channel. End of stdin closes the room.\n"
 "Exit status: 0 session ended, 1 network or runtime error, 2 usage error,\n"
-"130 or 143 on SIGINT or SIGTERM.\n";
+"129, 130 or 143 on SIGHUP, SIGINT or SIGTERM.\n";
 
 #define RATE_MAX 1000000L /* --max-rate: beyond it, no limit in practice */
 
@@ -80,6 +85,25 @@ run_room(struct cli *c, struct room_opts *o, const int *lfds, int n,
 	return room_run(o);
 }
 
+/* What a Unix socket replaces or cannot do. */
+static void
+check_unix(const struct cli *c, const char *bind_addr, const char *tcp_only,
+    const char *path)
+{
+	char err[LOG_ERRLEN];
+
+	if (bind_addr)
+		die_usage("-U cannot be used with -b: PATH is where it listens");
+	if (c->family != AF_UNSPEC)
+		die_usage("-U cannot be used with -%c", c->family == AF_INET ?
+		    '4' : '6');
+	if (tcp_only)
+		die_usage("%s cannot be used with -U: the socket file's "
+		    "permissions decide who may connect", tcp_only);
+	if (usock_check(path, err, sizeof err) < 0)
+		die_usage("%s", err);
+}
+
 /* Codes of chat-listen's own long-only options. */
 enum {
 	OPT_ROOM = CLI_OPT_END, OPT_MAX_CLIENTS, OPT_NAME, OPT_ALLOW, OPT_DENY,
@@ -89,6 +113,7 @@ enum {
 static const struct option longopts[] = {
 	{ "bind", required_argument, NULL, 'b' },
 	{ "keep-open", no_argument, NULL, 'k' },
+	{ "unix", no_argument, NULL, 'U' },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "deny", required_argument, NULL, OPT_DENY },
 	{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
@@ -113,9 +138,12 @@ main(int argc, char **argv)
 	long num;
 	struct room_opts ro = { .name = "host", .max_clients = ROOM_MAX_DEFAULT,
 	    .max_rate = ROOM_RATE_DEFAULT, .irc = 1, .channel = "#room" };
-	struct net_opts no = { AF_UNSPEC, -1, 0, 0 };
+	struct net_opts no = { .family = AF_UNSPEC, .wait_ms = -1 };
 	int room = 0;
 	char room_only[64] = ""; /* the first room option given, as typed */
+	char tcp_only[64] = "";  /* the first --allow/--deny, as typed */
+	struct usock_file sockfile = { NULL, 0, 0 };
+	int unix_path = 0;       /* -U: the argument is a socket's path */
 	char err[LOG_ERRLEN], where[ADDR_STRLEN], bindbuf[ADDR_NAMELEN];
 	int lfds[NET_MAXLISTEN];
 	int opt, keep_open = 0, n, i, rc;
@@ -130,21 +158,28 @@ main(int argc, char **argv)
 	acl_init(&acl);
 	snprintf(help, sizeof help, usage, ROOM_MAX_LIMIT);
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":b:k" CLI_SHORTOPTS, longopts,
+	while ((opt = getopt_long(argc, argv, ":b:kU" CLI_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		if (cli_option(&cli, opt, argv, help))
 			continue;
 		switch (opt) {
 		case 'b': bind_addr = optarg; break;
 		case 'k': keep_open = 1; break;
+		case 'U': unix_path = 1; break;
 		case OPT_ALLOW:
 		case OPT_DENY:
+			if (!tcp_only[0])
+				snprintf(tcp_only, sizeof tcp_only, "%s",
+				    cli_optname(opt, argv));
 			if (acl_add(&acl, optarg, opt == OPT_DENY) < 0)
 				die_usage("invalid %s '%s': expected an IPv4 or IPv6 "
 				    "address, optionally /BITS", opt == OPT_DENY ?
 				    "--deny" : "--allow", optarg);
 			break;
 		case OPT_ALLOW_FILE:
+			if (!tcp_only[0])
+				snprintf(tcp_only, sizeof tcp_only, "%s",
+				    cli_optname(opt, argv));
 			rc = acl_load(&acl, optarg, err, sizeof err);
 			if (rc == ACL_ERR_RULE)
 				die_usage("%s", err);
@@ -200,13 +235,15 @@ main(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 1)
-		die_usage("missing PORT");
+		die_usage("missing %s", unix_path ? "PATH" : "PORT");
 	if (argc - optind > 1)
 		die_usage("too many arguments: '%s'", argv[optind + 1]);
 	cli_check(&cli);
 	check_room(&cli, room, keep_open, room_only[0] ? room_only : NULL);
 	port = argv[optind];
-	if (addr_check_port(port, 1) < 0)
+	if (unix_path)
+		check_unix(&cli, bind_addr, tcp_only[0] ? tcp_only : NULL, port);
+	else if (addr_check_port(port, 1) < 0)
 		die_usage("invalid port '%s': expected 0-65535 or a service name",
 		    port);
 
@@ -215,8 +252,14 @@ main(int argc, char **argv)
 	no.numeric = cli.numeric;
 	if (bind_addr)
 		bind_addr = addr_unbracket(bind_addr, bindbuf, sizeof bindbuf);
-	n = net_listen(bind_addr, port, &no, lfds, NET_MAXLISTEN, err,
-	    sizeof err);
+	if (unix_path) {
+		lfds[0] = usock_listen(port, &sockfile, err, sizeof err);
+		n = lfds[0] < 0 ? -1 : 1;
+		ro.logins = 1;
+	} else {
+		n = net_listen(bind_addr, port, &no, lfds, NET_MAXLISTEN, err,
+		    sizeof err);
+	}
 	if (n < 0) {
 		log_err("%s", err);
 		acl_free(&acl);
@@ -239,6 +282,7 @@ main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		if (lfds[i] >= 0)
 			close(lfds[i]);
+	usock_remove(&sockfile);
 	acl_free(&acl);
 	return sig_exit(rc);
 }

@@ -214,9 +214,40 @@ net_accept(int lfd, struct sockaddr_storage *sa)
 	return fd;
 }
 
-/* One attempt. Returns a connected socket, or -1 with errno set. */
+/* The first address of src in ai's family, or NULL. */
+static const struct addrinfo *
+src_for(const struct addrinfo *src, const struct addrinfo *ai)
+{
+	for (; src; src = src->ai_next)
+		if (src->ai_family == ai->ai_family)
+			return src;
+	return NULL;
+}
+
+/* Binds fd to src (-s, -p); a port in TIME_WAIT may be reused, as nc does.
+ * Returns 0, or -1 with errno set and the reason in err. */
 static int
-connect_one(struct addrinfo *ai, long wait_ms)
+bind_source(int fd, const struct addrinfo *src, char *err, size_t errlen)
+{
+	char name[ADDR_STRLEN];
+	int on = 1, e;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (bind(fd, src->ai_addr, src->ai_addrlen) == 0)
+		return 0;
+	e = errno;
+	snprintf(err, errlen, "cannot bind to %s: %s", addr_format(src->ai_addr,
+	    name), e == EADDRNOTAVAIL ? "address not available on this host" :
+	    e == EADDRINUSE ? "address in use" : strerror(e));
+	errno = e;
+	return -1;
+}
+
+/* One attempt, from src if given. Returns a connected socket, or -1 with
+ * errno set (and with a message in err if binding failed). */
+static int
+connect_one(const struct addrinfo *ai, const struct addrinfo *src,
+    long wait_ms, char *err, size_t errlen)
 {
 	struct timeval tv;
 	fd_set wr;
@@ -231,6 +262,8 @@ connect_one(struct addrinfo *ai, long wait_ms)
 		goto fail;
 	}
 	if (net_nonblock(fd) < 0)
+		goto fail;
+	if (src && bind_source(fd, src, err, errlen) < 0)
 		goto fail;
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
 		nodelay(fd);
@@ -281,14 +314,94 @@ pause_ms(long ms)
 	return 0;
 }
 
+/* The addresses -s and -p ask for into *src (NULL: neither given).
+ * Returns 0, or -1 with a message in err. */
+static int
+resolve_source(const struct net_opts *o, struct addrinfo **src, char *err,
+    size_t errlen)
+{
+	struct addrinfo hints;
+	int rc;
+
+	*src = NULL;
+	if (!o->src_host && !o->src_port)
+		return 0;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = o->family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | (o->numeric ? AI_NUMERICHOST : 0);
+	rc = getaddrinfo(o->src_host, o->src_port ? o->src_port : "0", &hints,
+	    src);
+	if (rc == 0)
+		return 0;
+	if (o->src_host)
+		lookup_error(err, errlen, o->src_host, o->numeric, rc);
+	else
+		snprintf(err, errlen, "%s: %s", o->src_port, gai_strerror(rc));
+	return -1;
+}
+
+int
+net_connect_ai(const struct addrinfo *res, const char *where,
+    const struct net_opts *o, char *err, size_t errlen)
+{
+	const struct addrinfo *ai, *from;
+	struct addrinfo *src;
+	char name[ADDR_STRLEN], why[LOG_ERRLEN];
+	long deadline = now_ms() + o->retry_ms, pause = RETRY_FIRST_MS, left;
+	int fd = -1, refused, e;
+
+	if (resolve_source(o, &src, err, errlen) < 0)
+		return -1;
+	for (;;) {
+		refused = 1;
+		for (ai = res; ai && fd < 0 && !sig_caught; ai = ai->ai_next) {
+			from = src_for(src, ai);
+			if (src && !from) {
+				snprintf(err, errlen, "cannot connect from %s to "
+				    "%s: not the same address family",
+				    o->src_host, addr_host(ai->ai_addr, name));
+				refused = 0;
+				continue;
+			}
+			log_debug("trying %s...", addr_format(ai->ai_addr, name));
+			why[0] = '\0';
+			fd = connect_one(ai, from, o->wait_ms, why, sizeof why);
+			if (fd >= 0)
+				continue;
+			e = errno;
+			/* no socket file yet: the listener may still be starting */
+			if (e != ECONNREFUSED && !(ai->ai_family == AF_UNIX &&
+			    e == ENOENT))
+				refused = 0;
+			if (why[0])
+				snprintf(err, errlen, "%s", why);
+			else
+				snprintf(err, errlen, "cannot connect to %s: %s",
+				    where, strerror(e));
+		}
+		left = deadline - now_ms();
+		if (fd >= 0 || sig_caught || !refused || left <= 0)
+			break;
+		/* the other side may still be starting: back off and retry */
+		if (pause_ms(pause < left ? pause : left) < 0)
+			break;
+		pause = pause * 2 < RETRY_MAX_MS ? pause * 2 : RETRY_MAX_MS;
+	}
+	if (src)
+		freeaddrinfo(src);
+	if (fd < 0 && sig_caught)
+		errno = EINTR;
+	return fd;
+}
+
 int
 net_connect(const char *host, const char *port, const struct net_opts *o,
     char *err, size_t errlen)
 {
-	struct addrinfo hints, *res, *ai;
-	char name[ADDR_STRLEN];
-	long deadline = now_ms() + o->retry_ms, pause = RETRY_FIRST_MS, left;
-	int fd = -1, rc, refused;
+	struct addrinfo hints, *res;
+	char where[ADDR_NAMELEN + 32];
+	int fd, rc, e;
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = o->family;
@@ -299,29 +412,10 @@ net_connect(const char *host, const char *port, const struct net_opts *o,
 		lookup_error(err, errlen, host, o->numeric, rc);
 		return -1;
 	}
-	for (;;) {
-		refused = 1;
-		for (ai = res; ai && fd < 0 && !sig_caught; ai = ai->ai_next) {
-			log_debug("trying %s...", addr_format(ai->ai_addr, name));
-			fd = connect_one(ai, o->wait_ms);
-			if (fd < 0) {
-				if (errno != ECONNREFUSED)
-					refused = 0;
-				snprintf(err, errlen,
-				    "cannot connect to %s port %s: %s", host,
-				    port, strerror(errno));
-			}
-		}
-		left = deadline - now_ms();
-		if (fd >= 0 || sig_caught || !refused || left <= 0)
-			break;
-		/* the other side may still be starting: back off and retry */
-		if (pause_ms(pause < left ? pause : left) < 0)
-			break;
-		pause = pause * 2 < RETRY_MAX_MS ? pause * 2 : RETRY_MAX_MS;
-	}
+	snprintf(where, sizeof where, "%s port %s", host, port);
+	fd = net_connect_ai(res, where, o, err, errlen);
+	e = errno;
 	freeaddrinfo(res);
-	if (fd < 0 && sig_caught)
-		errno = EINTR;
+	errno = e;
 	return fd;
 }

@@ -22,6 +22,7 @@
 #include "roomint.h"
 #include "sig.h"
 #include "timeutil.h"
+#include "usock.h"
 
 #define QUEUE_MAX (256 * 1024) /* pending output past which a member must keep reading */
 #define QUEUE_HARD (1024 * 1024) /* past it: too slow, reading or not */
@@ -430,6 +431,22 @@ room_enter(struct room *r, struct member *m)
 	free(who);
 }
 
+void
+room_login_name(struct room *r, const struct member *m, char *name)
+{
+	char num[16] = "";
+	int i = 1, stem;
+
+	do {
+		if (i > 1)
+			snprintf(num, sizeof num, "%d", i);
+		/* the number always shows: a long login gives way to it */
+		stem = NAME_MAX_LEN - (int)strlen(num);
+		snprintf(name, NAME_MAX_LEN + 1, "%.*s%s", stem, m->login, num);
+		i++;
+	} while (room_name_taken(r, name, strlen(name)));
+}
+
 /* A newcomer that sent no IRC registration: a plain member, welcomed. */
 static void
 plain_enter(struct room *r, struct member *m)
@@ -437,8 +454,10 @@ plain_enter(struct room *r, struct member *m)
 	char name[NAME_MAX_LEN + 1];
 
 	m->dialect = DIALECT_PLAIN;
+	if (m->login[0])
+		room_login_name(r, m, name);
 	/* numbers are never reused; one taken by a /nick is skipped */
-	do {
+	else do {
 		snprintf(name, sizeof name, "user%d", ++r->next_num);
 	} while (room_name_taken(r, name, strlen(name)));
 	memcpy(m->name, name, sizeof name);
@@ -448,7 +467,7 @@ plain_enter(struct room *r, struct member *m)
 /* A newcomer: its first line, or DETECT_MS without one, says its dialect. */
 static void
 member_new(struct room *r, int fd, const char *addr,
-    const struct sockaddr *sa)
+    const struct sockaddr *sa, const char *login)
 {
 	struct member *m = malloc(sizeof *m);
 	/* not calloc: 500 idle members would touch 4 MB of line bytes */
@@ -469,6 +488,7 @@ member_new(struct room *r, int fd, const char *addr,
 	line_init(m->in);
 	msgq_init(&m->out);
 	snprintf(m->addr, sizeof m->addr, "%s", addr);
+	snprintf(m->login, sizeof m->login, "%s", login);
 	addr_host(sa, host);
 	/* "::1" would read as a trailing parameter in IRC replies */
 	snprintf(m->host, sizeof m->host, "%s%s", host[0] == ':' ? "0" : "",
@@ -567,6 +587,11 @@ cmd_nick(struct room *r, struct member *m, const char *arg, size_t len)
 {
 	const char *cur = m ? m->name : r->host;
 
+	if (r->o->logins) {
+		room_tell(r, m, room_notice("error: names are login names in "
+		    "this room"));
+		return;
+	}
 	if (len == 0) {
 		room_tell(r, m, room_notice("error: usage: /nick NAME"));
 		return;
@@ -874,7 +899,7 @@ static void
 room_accept(struct room *r, int lfd)
 {
 	struct sockaddr_storage sa;
-	char addr[ADDR_STRLEN];
+	char addr[ADDR_STRLEN], login[NAME_MAX_LEN + 1];
 	int fd;
 
 	for (;;) {
@@ -907,13 +932,22 @@ room_accept(struct room *r, int lfd)
 			return;
 		}
 		r->accept_at = -1;
-		addr_format((struct sockaddr *)&sa, addr);
+		login[0] = '\0';
+		if (sa.ss_family == AF_UNIX)
+			usock_peer(fd, addr);
+		else
+			addr_format((struct sockaddr *)&sa, addr);
 		if (!acl_check(r->o->acl, (struct sockaddr *)&sa))
 			refuse(fd, addr, "not allowed", NULL);
+		else if (r->o->logins && usock_login(fd, login, sizeof login) < 0)
+			/* a name must say who it is: no guessing */
+			refuse(fd, addr, "the system does not say who it is",
+			    "* error: this room names members by login, and the "
+			    "system does not say who you are\n");
 		else if (r->count >= r->o->max_clients)
 			refuse(fd, addr, "room full", "* room full\n");
 		else
-			member_new(r, fd, addr, (struct sockaddr *)&sa);
+			member_new(r, fd, addr, (struct sockaddr *)&sa, login);
 	}
 }
 

@@ -25,6 +25,7 @@ struct room_opts {
 	int irc;          /* newcomers may speak IRC (not --no-irc) */
 	const char *channel; /* the room as an IRC channel, "#room" */
 	const struct acl *acl; /* who may come in; NULL: everyone */
+	int logins;       /* -U: members are named by login, no /nick */
 };
 
 /* Runs the room until it closes. Returns the exit status: 0 closed by the

@@ -44,6 +44,7 @@ struct member {
 	enum dialect dialect;
 	char name[NAME_MAX_LEN + 1]; /* empty until it has one */
 	char addr[ADDR_STRLEN];     /* where it came from, for the log */
+	char login[NAME_MAX_LEN + 1]; /* -U: its login, its name's stem */
 	char host[ADDR_HOSTLEN + 1]; /* its address as IRC shows it */
 	int entered;                /* a member: plain and welcomed, or IRC and registered */
 	int joined;                 /* in the room: hears its lines (IRC: not after PART) */
@@ -149,6 +150,9 @@ int room_present(const struct member *m);
 struct member *room_find(struct room *r, const char *name, size_t len);
 /* Whether name is the host's or any member's, entered or registering. */
 int room_name_taken(struct room *r, const char *name, size_t len);
+/* -U: m's name from its login, into name (NAME_MAX_LEN + 1 bytes):
+ * LOGIN, or for a second connection LOGIN2, then LOGIN3... */
+void room_login_name(struct room *r, const struct member *m, char *name);
 /* m becomes a member: the room hears it joined, it hears who is here. */
 void room_enter(struct room *r, struct member *m);
 /* m changes its name to name (valid, free); everyone hears it. */

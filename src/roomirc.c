@@ -366,8 +366,24 @@ c_nick(struct room *r, struct member *m, const struct irc_msg *im)
 	const char *nick = im->param[0];
 	size_t n = im->paramlen[0];
 
+	char login[NAME_MAX_LEN + 1];
+
 	if (n == 0) {
 		numeric(r, m, "431", ":No nickname given");
+		return;
+	}
+	if (m->login[0] && m->entered) {
+		numeric(r, m, "484", "%.*s :names are login names in this room",
+		    (int)n, nick);
+		return;
+	}
+	/* -U: the nick asked for gives way to the login; 001 tells it */
+	if (m->login[0]) {
+		if (!m->name[0]) {
+			room_login_name(r, m, login);
+			room_rename(r, m, login, strlen(login));
+		}
+		try_register(r, m);
 		return;
 	}
 	if (!line_name_valid(nick, n)) {
@@ -395,6 +411,9 @@ c_user(struct room *r, struct member *m, const struct irc_msg *im)
 		return;
 	}
 	copy_param(im, 0, m->user, sizeof m->user, user_char);
+	/* -U: nick!user@host says who it is, the user part too */
+	if (m->login[0])
+		snprintf(m->user, sizeof m->user, "%.*s", IRC_USER_MAX, m->login);
 	if (!m->user[0])
 		snprintf(m->user, sizeof m->user, "user");
 	copy_param(im, 3, m->real, sizeof m->real, text_char);

@@ -1,4 +1,4 @@
-/* SIGINT/SIGTERM set a flag; SIGPIPE ignored; dying by the signal at the end. */
+/* SIGINT/SIGTERM/SIGHUP set a flag; SIGPIPE ignored; dying by the signal at the end. */
 #include <string.h>
 
 #include "sig.h"
@@ -34,6 +34,8 @@ sig_init(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a closed terminal too: the socket file goes, then we die by it */
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }

@@ -4,9 +4,9 @@
 
 #include <signal.h>
 
-extern volatile sig_atomic_t sig_caught; /* SIGINT or SIGTERM once caught, else 0 */
+extern volatile sig_atomic_t sig_caught; /* SIGINT, SIGTERM or SIGHUP once caught, else 0 */
 
-/* Catch SIGINT and SIGTERM without SA_RESTART, so a blocked select()
+/* Catch SIGINT, SIGTERM and SIGHUP without SA_RESTART, so a blocked select()
  * returns EINTR; ignore SIGPIPE so a gone peer is an EPIPE return. */
 void sig_init(void);
 

@@ -1,12 +1,16 @@
-/* splice(2), pipe sizes and SIOCOUTQ on Linux; fallbacks elsewhere. */
+/* splice(2), pipe sizes, SIOCOUTQ and SO_PEERCRED on Linux; fallbacks
+ * elsewhere. */
 #if defined(__linux__) && !defined(SYS_POSIX_ONLY)
 #define SYS_LINUX 1
-#define _GNU_SOURCE /* splice(2), F_SETPIPE_SZ */
+#define _GNU_SOURCE /* splice(2), F_SETPIPE_SZ, struct ucred */
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "loop.h"
@@ -110,4 +114,59 @@ sys_unacked(int fd)
 #endif
 	/* the caller keeps nothing for a resend: what is written is gone */
 	return -1;
+}
+
+int
+sys_peercred(int fd, long *uid, long *pid)
+{
+#if defined(SYS_LINUX) && defined(SO_PEERCRED)
+	struct ucred uc;
+	socklen_t len = sizeof uc;
+
+	if (turned_off("CHAT_NO_PEERCRED")) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return -1;
+	*uid = (long)uc.uid;
+	*pid = (long)uc.pid;
+	return 0;
+#else
+	/* POSIX has no way to ask: the caller must not guess */
+	(void)fd;
+	(void)uid;
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+int
+sys_unix_listening(const char *path)
+{
+#ifdef SYS_LINUX
+	/* /proc/net/unix: Num RefCount Protocol Flags Type St Inode Path */
+	FILE *f = fopen("/proc/net/unix", "r");
+	char line[512], name[sizeof line];
+	unsigned long flags, type, st;
+	int found = 0;
+
+	if (!f || turned_off("CHAT_NO_PROCNET")) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	while (!found && fgets(line, sizeof line, f))
+		/* __SO_ACCEPTCON (0x10000) in Flags: a listening socket */
+		found = sscanf(line, "%*s %*s %*s %lx %lx %lx %*s %511s", &flags,
+		    &type, &st, name) == 4 && (flags & 0x10000) &&
+		    strcmp(name, path) == 0;
+	fclose(f);
+	/* not found: maybe bound by another relative name; ask again */
+	return found ? 1 : -1;
+#else
+	(void)path;
+	return -1;
+#endif
 }

@@ -20,5 +20,13 @@ void sys_grow_pipe(int fd);
  * (Linux: SIOCOUTQ, valid after a reset too). Returns them, or -1 where
  * the system does not tell, or CHAT_NO_OUTQ is set. */
 long sys_unacked(int fd);
+/* Who is at the other end of the Unix socket fd, as the kernel saw it at
+ * connect time (Linux: SO_PEERCRED). Returns 0, or -1 with errno set
+ * (ENOSYS where the system does not tell, or CHAT_NO_PEERCRED is set). */
+int sys_peercred(int fd, long *uid, long *pid);
+/* Whether a socket listens on the Unix socket path, asked without
+ * connecting (Linux: /proc/net/unix, where it was bound by this name).
+ * Returns 1, or -1 when the system does not tell. */
+int sys_unix_listening(const char *path);
 
 #endif
