@@ -2,9 +2,10 @@
 # bash completion for chat-listen(1).
 #
 # Needs nothing but bash: it reads the words from COMP_LINE itself and
-# completes files with compgen. Where bash-completion is loaded, its
-# _filedir completes files instead. Installed as
-# share/bash-completion/completions/chat-listen; to use it by hand:
+# completes files (for --allow-file, and PATH after -U) with compgen.
+# Where bash-completion is loaded, its _filedir completes files instead.
+# Installed as share/bash-completion/completions/chat-listen; to use it
+# by hand:
 #   . completions/chat-listen.bash
 
 # _chat_listen_reply CUR CANDIDATE...: COMPREPLY gets each candidate that
@@ -27,24 +28,31 @@ _chat_listen_reply() {
 	return 0
 }
 
+# _chat_listen_files PREFIX CUR: complete file names; PREFIX is "OPT="
+# when the name is in the same word as its option, else empty.
+_chat_listen_files() {
+	local prefix=$1 cur=$2 f files=()
+	compopt -o filenames 2>/dev/null
+	if declare -F _filedir >/dev/null; then
+		_filedir
+		return 0
+	fi
+	while IFS= read -r f; do
+		files+=("$prefix$f")
+	done < <(compgen -f -- "$cur")
+	_chat_listen_reply "$prefix$cur" "${files[@]}"
+}
+
 # _chat_listen_value OPT PREFIX VALUE: complete the value of OPT; PREFIX
 # is "OPT=" when the value is in the same word, else empty.
 _chat_listen_value() {
-	local opt=$1 prefix=$2 cur=$3 f files=()
+	local opt=$1 prefix=$2 cur=$3
 	case $opt in
 	-b | --bind)
 		_chat_listen_reply "$prefix$cur" "$prefix"{127.0.0.1,::1,0.0.0.0,::}
 		;;
 	--allow-file)
-		compopt -o filenames 2>/dev/null
-		if declare -F _filedir >/dev/null; then
-			_filedir
-			return 0
-		fi
-		while IFS= read -r f; do
-			files+=("$prefix$f")
-		done < <(compgen -f -- "$cur")
-		_chat_listen_reply "$prefix$cur" "${files[@]}"
+		_chat_listen_files "$prefix" "$cur"
 		;;
 	*)
 		# seconds, numbers, names, addresses: nothing to offer
@@ -54,7 +62,7 @@ _chat_listen_value() {
 }
 
 _chat_listen() {
-	local opts='-b --bind -k --keep-open --allow --deny --allow-file --room
+	local opts='-b --bind -U --unix -k --keep-open --allow --deny --allow-file --room
 		--name --max-clients --max-rate --channel --no-irc -q --quit-after
 		-i --idle-timeout
 		-4 --ipv4 -6 --ipv6 -n --numeric -d --no-stdin -t --timestamps -C --crlf --raw --safe
@@ -63,7 +71,7 @@ _chat_listen() {
 	local short_arg=bqi
 	local long_arg=' --bind --allow --deny --allow-file --name --max-clients
 		--max-rate --channel --quit-after --idle-timeout '
-	local line cur w c want='' ends='' n=0 i j services
+	local line cur w c want='' ends='' unix='' n=0 i j services
 	local -a words
 
 	# the words up to the cursor, split at blanks only
@@ -95,12 +103,15 @@ _chat_listen() {
 		case $w in
 		--) ends=1 ;;
 		--*=*) ;;
+		# -U: the operand is a socket's PATH (--u: getopt takes a prefix)
+		--u | --un | --uni | --unix) unix=1 ;;
 		--*) [[ $long_arg == *[[:space:]]"$w"[[:space:]]* ]] && want=$w ;;
 		-?*)
 			# a cluster such as -tq: an option taking a value takes
 			# the rest of the word, or the next word if it is last
 			for ((j = 1; j < ${#w}; j++)); do
 				c=${w:j:1}
+				[[ $c == U ]] && unix=1
 				if [[ $short_arg == *"$c"* ]]; then
 					((j == ${#w} - 1)) && want=-$c
 					break
@@ -118,6 +129,9 @@ _chat_listen() {
 	elif [[ -z $ends && $cur == -* ]]; then
 		# shellcheck disable=SC2086 # opts is a list of words
 		_chat_listen_reply "$cur" $opts
+	elif ((n == 0)) && [[ -n $unix ]]; then
+		# PATH: a file (an @NAME is abstract, no file to offer)
+		_chat_listen_files "" "$cur"
 	elif ((n == 0)) && [[ $cur == [A-Za-z]* && -r /etc/services ]]; then
 		# PORT: a service name (a number needs no help)
 		services=$(awk '$2 ~ /\/tcp$/ { print $1 }' /etc/services)

@@ -24,7 +24,7 @@ function __chat_listen_operands
             set skip 1
         else if string match -qr -- '^-[^-]' $t
             # a cluster such as -tb takes the next word when it ends in b, q or i
-            string match -qr -- '^-[k46ndtCvh]*[bqi]$' $t; and set skip 1
+            string match -qr -- '^-[kU46ndtCvh]*[bqi]$' $t; and set skip 1
         else if not string match -q -- '-*' $t
             set n (math $n + 1)
         end
@@ -32,11 +32,35 @@ function __chat_listen_operands
     echo $n
 end
 
-# PORT: a number or a service name, never a file
+# __chat_listen_unix: whether -U is on the command line (before any --,
+# not as an option's value).
+function __chat_listen_unix
+    set -l skip 0
+    for t in (commandline -opc)[2..-1]
+        if test $skip = 1
+            set skip 0
+        else if test "$t" = --
+            return 1
+        else if string match -qr -- '^--u(n(ix?)?)?$' $t
+            return 0
+        else if string match -qr -- '^--(bind|allow|deny|allow-file|name|max-clients|max-rate|channel|quit-after|idle-timeout)$' $t
+            set skip 1
+        else if string match -qr -- '^-[^-]' $t
+            # U before any letter that takes the rest of the word
+            string match -qr -- '^-[k46ndtCvh]*U' $t; and return 0
+            string match -qr -- '^-[kU46ndtCvh]*[bqi]$' $t; and set skip 1
+        end
+    end
+    return 1
+end
+
+# PORT: a number or a service name, never a file; with -U, PATH: a file
 complete -c chat-listen -f
-complete -c chat-listen -n 'test (__chat_listen_operands) = 0' -a '(__chat_listen_services)' -d Port
+complete -c chat-listen -n 'not __chat_listen_unix; and test (__chat_listen_operands) = 0' -a '(__chat_listen_services)' -d Port
+complete -c chat-listen -n '__chat_listen_unix; and test (__chat_listen_operands) = 0' -F
 
 complete -c chat-listen -s b -l bind -x -a '127.0.0.1 ::1 0.0.0.0 ::' -d 'Listen on ADDR only'
+complete -c chat-listen -s U -l unix -d 'Listen on the Unix socket PATH (@NAME: abstract)'
 complete -c chat-listen -s k -l keep-open -d 'After a peer leaves, wait for the next'
 complete -c chat-listen -l allow -x -d 'Let in only matching peers (ADDR[/BITS])'
 complete -c chat-listen -l deny -x -d 'Refuse matching peers; wins over --allow'

@@ -220,8 +220,13 @@ main(int argc, char **argv)
 			no.retry_ms = cli_secs(cli_optname(opt, argv), optarg);
 			break;
 		case 'U': to.unix_path = 1; break;
-		case 's': no.src_host = addr_unbracket(optarg, srcbuf,
-		    sizeof srcbuf); break;
+		case 's':
+			if (!*optarg)
+				die_usage("invalid %s '': expected an address",
+				    cli_optname(opt, argv));
+			no.src_host = addr_unbracket(optarg, srcbuf,
+			    sizeof srcbuf);
+			break;
 		case 'p':
 			if (addr_check_port(optarg, 0) < 0)
 				die_usage("invalid %s '%s': expected 1-65535 or a "

@@ -214,6 +214,18 @@ net_accept(int lfd, struct sockaddr_storage *sa)
 	return fd;
 }
 
+/* Whether fd is connected to itself. */
+static int
+is_self(int fd)
+{
+	struct sockaddr_storage a, b;
+	socklen_t alen = sizeof a, blen = sizeof b;
+
+	return getsockname(fd, (struct sockaddr *)&a, &alen) == 0 &&
+	    getpeername(fd, (struct sockaddr *)&b, &blen) == 0 &&
+	    alen == blen && memcmp(&a, &b, alen) == 0;
+}
+
 /* The first address of src in ai's family, or NULL. */
 static const struct addrinfo *
 src_for(const struct addrinfo *src, const struct addrinfo *ai)
@@ -265,10 +277,8 @@ connect_one(const struct addrinfo *ai, const struct addrinfo *src,
 		goto fail;
 	if (src && bind_source(fd, src, err, errlen) < 0)
 		goto fail;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-		nodelay(fd);
-		return fd;
-	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		goto connected;
 	if (errno != EINPROGRESS)
 		goto fail;
 	for (;;) {
@@ -289,11 +299,19 @@ connect_one(const struct addrinfo *ai, const struct addrinfo *src,
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 		goto fail;
-	if (soerr == 0) {
-		nodelay(fd);
-		return fd;
+	if (soerr != 0) {
+		errno = soerr;
+		goto fail;
 	}
-	errno = soerr;
+connected:
+	/* -p P to our own port P with nobody there: TCP's simultaneous open
+	 * connects the socket to itself; that is no listener */
+	if (src && is_self(fd)) {
+		errno = ECONNREFUSED;
+		goto fail;
+	}
+	nodelay(fd);
+	return fd;
 fail:
 	save = errno;
 	close(fd);
@@ -349,21 +367,20 @@ net_connect_ai(const struct addrinfo *res, const char *where,
 	struct addrinfo *src;
 	char name[ADDR_STRLEN], why[LOG_ERRLEN];
 	long deadline = now_ms() + o->retry_ms, pause = RETRY_FIRST_MS, left;
-	int fd = -1, refused, e;
+	int fd = -1, refused, tried, e;
 
 	if (resolve_source(o, &src, err, errlen) < 0)
 		return -1;
 	for (;;) {
 		refused = 1;
+		tried = 0;
 		for (ai = res; ai && fd < 0 && !sig_caught; ai = ai->ai_next) {
-			from = src_for(src, ai);
-			if (src && !from) {
-				snprintf(err, errlen, "cannot connect from %s to "
-				    "%s: not the same address family",
-				    o->src_host, addr_host(ai->ai_addr, name));
-				refused = 0;
+			/* -s: only the addresses of its family */
+			if (src && !(from = src_for(src, ai)))
 				continue;
-			}
+			if (!src)
+				from = NULL;
+			tried++;
 			log_debug("trying %s...", addr_format(ai->ai_addr, name));
 			why[0] = '\0';
 			fd = connect_one(ai, from, o->wait_ms, why, sizeof why);
@@ -379,6 +396,12 @@ net_connect_ai(const struct addrinfo *res, const char *where,
 			else
 				snprintf(err, errlen, "cannot connect to %s: %s",
 				    where, strerror(e));
+		}
+		if (!tried && !sig_caught) {
+			snprintf(err, errlen, "cannot connect from %s to %s: not "
+			    "the same address family", o->src_host,
+			    addr_host(res->ai_addr, name));
+			break;
 		}
 		left = deadline - now_ms();
 		if (fd >= 0 || sig_caught || !refused || left <= 0)

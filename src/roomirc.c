@@ -30,8 +30,8 @@ source(const struct member *m, const char *nick, char *buf)
 		snprintf(buf, IRC_SOURCE_MAX, "%s!%s@%s", nick, nick, SERVER);
 	else
 		snprintf(buf, IRC_SOURCE_MAX, "%s!%s@%s", nick,
-		    m->dialect == DIALECT_IRC && m->user[0] ? m->user : nick,
-		    m->host);
+		    m->dialect == DIALECT_IRC && m->user[0] ? m->user :
+		    m->login[0] ? m->login : nick, m->host);
 	return buf;
 }
 

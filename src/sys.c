@@ -1,17 +1,22 @@
-/* splice(2), pipe sizes, SIOCOUTQ and SO_PEERCRED on Linux; fallbacks
- * elsewhere. */
+/* splice(2), pipe sizes, SIOCOUTQ, SO_PEERCRED and sock_diag on Linux;
+ * fallbacks elsewhere. */
 #if defined(__linux__) && !defined(SYS_POSIX_ONLY)
 #define SYS_LINUX 1
 #define _GNU_SOURCE /* splice(2), F_SETPIPE_SZ, struct ucred */
 #endif
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#ifdef SYS_LINUX
+#include <stdint.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <unistd.h>
+#endif
 
 #include "loop.h"
 #include "sys.h"
@@ -142,29 +147,121 @@ sys_peercred(int fd, long *uid, long *pid)
 #endif
 }
 
+#ifdef SYS_LINUX
+/* sock_diag(7) for AF_UNIX, as the kernel's ABI has it (linux/netlink.h,
+ * linux/unix_diag.h; musl's headers have neither). */
+#define DIAG_NETLINK 4        /* NETLINK_SOCK_DIAG */
+#define DIAG_BY_FAMILY 20     /* SOCK_DIAG_BY_FAMILY */
+#define DIAG_DUMP 0x301       /* NLM_F_REQUEST | NLM_F_DUMP */
+#define DIAG_ERROR 2          /* NLMSG_ERROR */
+#define DIAG_DONE 3           /* NLMSG_DONE */
+#define DIAG_LISTEN (1 << 10) /* TCP_LISTEN, the only state asked for */
+#define DIAG_SHOW_VFS 2       /* UDIAG_SHOW_VFS */
+#define DIAG_ATTR_VFS 1       /* UNIX_DIAG_VFS */
+#define DIAG_ALIGN(n) (((n) + 3) & ~(size_t)3)
+
+struct diag_nlhdr { uint32_t len; uint16_t type, flags; uint32_t seq, pid; };
+struct diag_req {
+	uint8_t family, protocol;
+	uint16_t pad;
+	uint32_t states, ino, show, cookie[2];
+};
+struct diag_msg {
+	uint8_t family, type, state, pad;
+	uint32_t ino, cookie[2];
+};
+struct diag_attr { uint16_t len, type; };
+struct diag_addr { sa_family_t family; uint16_t pad; uint32_t pid, groups; };
+struct diag_vfs { uint32_t ino, dev; };
+
+/* Whether one answer's attributes (at p, n bytes) name the file st. */
+static int
+diag_is_file(const unsigned char *p, size_t n, const struct stat *st)
+{
+	struct diag_attr a;
+	struct diag_vfs v;
+
+	while (n >= sizeof a) {
+		memcpy(&a, p, sizeof a);
+		if (a.len < sizeof a || a.len > n)
+			return 0;
+		if (a.type == DIAG_ATTR_VFS && a.len >= sizeof a + sizeof v) {
+			memcpy(&v, p + sizeof a, sizeof v);
+			/* the kernel's dev_t: major above bit 20 */
+			return v.ino == (uint32_t)st->st_ino &&
+			    v.dev >> 20 == major(st->st_dev) &&
+			    (v.dev & 0xfffff) == minor(st->st_dev);
+		}
+		p += DIAG_ALIGN(a.len);
+		n -= DIAG_ALIGN(a.len) < n ? DIAG_ALIGN(a.len) : n;
+	}
+	return 0;
+}
+
+/* Reads the dump's answers. Returns 1 if one listens on st, 0 if none
+ * does, -1 on an error. */
+static int
+diag_read(int fd, const struct stat *st)
+{
+	static unsigned char buf[16384];
+	struct diag_nlhdr h;
+	size_t off;
+	ssize_t n;
+
+	for (;;) {
+		LOOP_RETRY(n, recv(fd, buf, sizeof buf, 0));
+		if (n <= 0)
+			return -1;
+		for (off = 0; off + sizeof h <= (size_t)n;
+		    off += DIAG_ALIGN(h.len)) {
+			memcpy(&h, buf + off, sizeof h);
+			if (h.len < sizeof h || h.len > (size_t)n - off ||
+			    h.type == DIAG_ERROR)
+				return -1;
+			if (h.type == DIAG_DONE)
+				return 0;
+			if (h.len >= sizeof h + sizeof(struct diag_msg) &&
+			    diag_is_file(buf + off + sizeof h +
+			    DIAG_ALIGN(sizeof(struct diag_msg)), h.len -
+			    sizeof h - DIAG_ALIGN(sizeof(struct diag_msg)), st))
+				return 1;
+		}
+	}
+}
+#endif
+
 int
 sys_unix_listening(const char *path)
 {
 #ifdef SYS_LINUX
-	/* /proc/net/unix: Num RefCount Protocol Flags Type St Inode Path */
-	FILE *f = fopen("/proc/net/unix", "r");
-	char line[512], name[sizeof line];
-	unsigned long flags, type, st;
-	int found = 0;
+	struct { struct diag_nlhdr h; struct diag_req r; } q;
+	struct diag_addr nl;
+	struct stat st;
+	struct timeval tv = { 1, 0 };
+	int fd, rc = -1;
 
-	if (!f || turned_off("CHAT_NO_PROCNET")) {
-		if (f)
-			fclose(f);
+	if (turned_off("CHAT_NO_SOCKDIAG") || lstat(path, &st) < 0)
 		return -1;
-	}
-	while (!found && fgets(line, sizeof line, f))
-		/* __SO_ACCEPTCON (0x10000) in Flags: a listening socket */
-		found = sscanf(line, "%*s %*s %*s %lx %lx %lx %*s %511s", &flags,
-		    &type, &st, name) == 4 && (flags & 0x10000) &&
-		    strcmp(name, path) == 0;
-	fclose(f);
-	/* not found: maybe bound by another relative name; ask again */
-	return found ? 1 : -1;
+	/* the kernel lists listening sockets by their file: no name games,
+	 * and nobody is connected to */
+	fd = socket(AF_NETLINK, SOCK_DGRAM, DIAG_NETLINK);
+	if (fd < 0)
+		return -1;
+	memset(&q, 0, sizeof q);
+	q.h.len = sizeof q;
+	q.h.type = DIAG_BY_FAMILY;
+	q.h.flags = DIAG_DUMP;
+	q.r.family = AF_UNIX;
+	q.r.states = DIAG_LISTEN;
+	q.r.show = DIAG_SHOW_VFS;
+	memset(&nl, 0, sizeof nl);
+	nl.family = AF_NETLINK;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	if (sendto(fd, &q, sizeof q, 0, (struct sockaddr *)&nl,
+	    sizeof nl) == (ssize_t)sizeof q)
+		rc = diag_read(fd, &st);
+	close(fd);
+	return rc;
 #else
 	(void)path;
 	return -1;

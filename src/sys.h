@@ -24,9 +24,10 @@ long sys_unacked(int fd);
  * connect time (Linux: SO_PEERCRED). Returns 0, or -1 with errno set
  * (ENOSYS where the system does not tell, or CHAT_NO_PEERCRED is set). */
 int sys_peercred(int fd, long *uid, long *pid);
-/* Whether a socket listens on the Unix socket path, asked without
- * connecting (Linux: /proc/net/unix, where it was bound by this name).
- * Returns 1, or -1 when the system does not tell. */
+/* Whether a socket listens on the Unix socket file path, asked without
+ * connecting (Linux: sock_diag, which knows each listener's file). Returns
+ * 1, 0 if none does, or -1 when the system does not tell (or
+ * CHAT_NO_SOCKDIAG is set). */
 int sys_unix_listening(const char *path);
 
 #endif

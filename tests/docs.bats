@@ -280,6 +280,29 @@ same_set() {
 	assert_eq "$output" "$T/acl.list" "--allow-file=$T/acl.l"
 }
 
+@test "bash completion: -U makes the operand a file; chat-connect's proxy options take values" {
+	: >"$T/room.sock"
+	mkdir "$T/room.d"
+	run complete_listen "chat-listen --room -U $T/room."
+	assert_lines_include "$output" "$T/room.sock" "$T/room.d"
+	run complete_connect "chat-connect -tU $T/room.s"
+	assert_eq "$output" "$T/room.sock" "chat-connect -tU PATH"
+	run complete_connect "chat-connect --unix $T/room.s"
+	assert_eq "$output" "$T/room.sock" "chat-connect --unix PATH"
+	# with -U, PATH is the only operand
+	run complete_connect "chat-connect -U $T/room.sock "
+	assert_eq "$output" "" "after -U PATH"
+	# without -U, no file for PORT; -s takes a value, not an operand
+	run complete_listen "chat-listen $T/room."
+	assert_eq "$output" "" "chat-listen PORT"
+	run complete_connect "chat-connect -s ::1 -X "
+	same_set "$output" $'5\nconnect'
+	run complete_connect "chat-connect --proxy-type=c"
+	assert_eq "$output" "connect" "chat-connect --proxy-type=c"
+	run complete_tmux "chat-tmux connect -U $T/room.s"
+	assert_eq "$output" "$T/room.sock" "chat-tmux connect -U PATH"
+}
+
 @test "bash completion: HOST from /etc/hosts, PORT services" {
 	grep -qE '^[^#]*[[:space:]]localhost([[:space:]]|$)' /etc/hosts 2>/dev/null ||
 		skip "/etc/hosts does not list localhost"
@@ -384,6 +407,16 @@ zsh_screen_has() {
 	assert_lines_include "$output" 127.0.0.1 ::1 0.0.0.0 ::
 	run fish_complete "$ROOT/completions/chat-connect.fish" "chat-connect --re"
 	assert_eq "$output" "--retry" "fish: chat-connect --re"
+	# -U: the operand is a file, and chat-connect's only one
+	: >"$T/room.sock"
+	run fish_complete "$ROOT/completions/chat-listen.fish" "chat-listen -kU $T/room.s"
+	assert_eq "$output" "$T/room.sock" "fish: chat-listen -kU PATH"
+	run fish_complete "$ROOT/completions/chat-connect.fish" "chat-connect --unix $T/room.s"
+	assert_eq "$output" "$T/room.sock" "fish: chat-connect --unix PATH"
+	run fish_complete "$ROOT/completions/chat-connect.fish" "chat-connect -U $T/room.sock "
+	assert_eq "$output" "" "fish: after chat-connect -U PATH"
+	run fish_complete "$ROOT/completions/chat-connect.fish" "chat-connect -X "
+	same_set "$output" $'5\nconnect'
 	# chat-tmux: the mode, then the tool's completion, each loaded by fish
 	# from the completion path as when installed
 	run fish_autoload "chat-tmux "
