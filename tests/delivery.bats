@@ -10,15 +10,20 @@
 load test_helper
 
 # peer_sockets PORT: sets NSOCK to the connected (not listening) TCP
-# sockets on local port PORT, from /proc/net/tcp.
+# sockets on local port PORT, from /proc/net/tcp. Read in one go (mapfile):
+# bash's read seeks back after each line, and each seek or read of that
+# file walks the kernel's whole socket table (~1 ms each).
 peer_sockets() {
-	local hex line f
-	hex=$(printf '%04X' "$1")
+	local hex line lines re='^ *[0-9]+: [0-9A-F]+:([0-9A-F]+) [0-9A-F]+:[0-9A-F]+ ([0-9A-F]+) '
+	printf -v hex '%04X' "$1"
 	NSOCK=0
-	while read -r -a f; do
-		[[ ${f[1]:-} == *:"$hex" && ${f[3]} != 0A ]] && NSOCK=$((NSOCK + 1))
-	done </proc/net/tcp
-	: "$line"
+	mapfile -t lines </proc/net/tcp
+	for line in "${lines[@]}"; do
+		# local port, state (0A: listening)
+		[[ $line =~ $re && ${BASH_REMATCH[1]} == "$hex" && ${BASH_REMATCH[2]} != 0A ]] &&
+			NSOCK=$((NSOCK + 1))
+	done
+	return 0
 }
 
 # reset_seen PORT: the connection on PORT is gone from the kernel's table

@@ -15,7 +15,7 @@ listen_fed() {
 
 # connect with stdout on a raw pseudo-terminal; what it shows is in $T/tty.out
 connect_tty() {
-	spawn tty python3 "$PTYRUN" "$T/tty.out" chat-connect --quiet "$@" 127.0.0.1 "$PORT"
+	spawn tty "$PYTHON" "$PTYRUN" "$T/tty.out" chat-connect --quiet "$@" 127.0.0.1 "$PORT"
 	CPID=$SPAWNED
 }
 

@@ -12,7 +12,7 @@ load room_helper
 py() {
 	local code=$1
 	shift
-	spawn py python3 -c "$code" "$@"
+	spawn py "$PYTHON" -c "$code" "$@"
 	PYPID=$SPAWNED
 }
 
@@ -47,7 +47,7 @@ print("sent", flush=True)
 time.sleep(60)' "$PORT"
 	wait_file_contains "$T/py.out" sent
 	got a '* user3 joined'
-	spawn flood python3 "$ROOMCLIENT" "$PORT" flood 3000 200
+	spawn flood "$PYTHON" "$ROOMCLIENT" "$PORT" flood 3000 200
 	wait_file_contains "$T/flood.out" 'sent 3000' 10
 	# everyone who reads gets every line, in order
 	wait_for -t 10 grep -qE '^<user4> 002999 ' "$T/a.out"
@@ -83,7 +83,7 @@ for line in f:
 print("got", n, flush=True)' "$PORT"
 	wait_file_contains "$T/py.out" in
 	got a '* user2 joined'
-	spawn flood python3 "$ROOMCLIENT" "$PORT" flood 3000 200
+	spawn flood "$PYTHON" "$ROOMCLIENT" "$PORT" flood 3000 200
 	wait_file_contains "$T/flood.out" 'sent 3000' 10
 	wait_file_contains "$T/py.out" 'got ' 10
 	assert_eq "$(sed -n 's/^got //p' "$T/py.out")" 3000 "lines the pausing member got"

@@ -32,7 +32,8 @@
 #                         FIFO, stdout $T/sic-H.out, stderr $T/sic-H.err
 #   sic_say H LINE        one line on sic's stdin (:j #room, :s #room,
 #                         :m TARGET text, :l #room, plain text to the current
-#                         channel, :RAW IRC LINE for anything else)
+#                         channel, :RAW IRC LINE for anything else); returns
+#                         once sic has read it
 #   sic_got H ERE [SECS]  a line of sic's output, rewritten as "WHERE TEXT"
 #                         (its " : DATE TIME " cut), matches ERE; e.g.
 #                         sic_got b '^#room <alice> hi$'
@@ -215,7 +216,7 @@ irc_poll() {
 }
 
 irc_poll_() {
-	local left rc now deadline ROOM_MS
+	local left rc now deadline ROOM_MS n=0
 	room_ms "$1"
 	left=$ROOM_MS
 	shift
@@ -228,11 +229,13 @@ irc_poll_() {
 		if [ -n "$now" ]; then
 			now=$EPOCHREALTIME
 			[ "${now/./}" -lt "$deadline" ] || return 1
+			room_nap_after "$n"
 		else
 			left=$((left - 5))
 			[ "$left" -gt 0 ] || return 1
+			room_nap
 		fi
-		room_nap
+		n=$((n + 1))
 	done
 }
 
@@ -305,6 +308,10 @@ ngircd_up() {
 }
 
 ngircd_start() {
+	room_fast ngircd_start_
+}
+
+ngircd_start_() {
 	local dir="$T/ngircd" try rc
 	irc_need ngircd
 	mkdir -p "$dir/conf.d"
@@ -396,6 +403,10 @@ ii_got_() {
 }
 
 ii_has() {
+	room_fast ii_has_ "$@"
+}
+
+ii_has_() {
 	ii_dir "$1" "$2"
 	irc_file_has "$II_DIR/out" ii "$3"
 }
@@ -423,8 +434,25 @@ sic_start_() {
 	irc_track "$SPAWNED"
 }
 
+# sic reads stdin with fgets() after select(): of two lines that reach it
+# in one read, it handles the first and leaves the second in its stdio
+# buffer until more input comes. So sic_say returns only once sic has taken
+# the line out of the pipe (FIONREAD on the FIFO is 0; 5 s at most), and
+# the next one comes alone. (0x541B: Linux's FIONREAD.)
 sic_say() {
-	room_fast put "sic-$1" "$2"$'\n'
+	# shellcheck disable=SC2016 # perl code
+	timeout 6 perl -e '
+		my ($fifo, $data) = @ARGV;
+		local $SIG{ALRM} = sub { die "sic_say: $fifo: not read within 5 s\n" };
+		alarm 5;
+		open(my $w, ">", $fifo) or die "sic_say: $fifo: $!\n";
+		syswrite($w, $data) == length($data) or die "sic_say: $fifo: $!\n";
+		while (1) {
+			my $n = pack("i", 0);
+			ioctl($w, 0x541B, $n) or die "sic_say: FIONREAD: $!\n";
+			last if unpack("i", $n) == 0;
+			select(undef, undef, undef, 0.002);
+		}' "$T/sic-$1.fifo" "$2"$'\n'
 }
 
 sic_got() {
@@ -432,7 +460,7 @@ sic_got() {
 }
 
 sic_has() {
-	irc_file_has "$T/sic-$1.out" sic "$2"
+	room_fast irc_file_has "$T/sic-$1.out" sic "$2"
 }
 
 sic_gone() {
@@ -552,7 +580,7 @@ irssi_got() {
 }
 
 irssi_has() {
-	irc_file_has "$T/irssi-$1/logs/all.log" irssi "$2"
+	room_fast irc_file_has "$T/irssi-$1/logs/all.log" irssi "$2"
 }
 
 irssi_got_in() {
@@ -560,7 +588,7 @@ irssi_got_in() {
 }
 
 irssi_has_in() {
-	irc_file_has "$T/irssi-$1/logs/${2,,}.log" irssi "$3"
+	room_fast irc_file_has "$T/irssi-$1/logs/${2,,}.log" irssi "$3"
 }
 
 irssi_synced() {
@@ -572,6 +600,10 @@ irssi_synced() {
 # ("Ref  Name  Active item  Server  Level") first; an unknown command after
 # it marks its end in the log.
 irssi_windows() {
+	room_fast irssi_windows_ "$@"
+}
+
+irssi_windows_() {
 	local h=$1 mark="irc-test-end-$RANDOM$RANDOM"
 	irssi_cmd "$h" "/window list"
 	irssi_cmd "$h" "/$mark"
@@ -640,6 +672,10 @@ fake_listening() {
 }
 
 fake_start() {
+	room_fast fake_start_ "$@"
+}
+
+fake_start_() {
 	local six=() rc=0
 	[ "${1:-}" != -6 ] || six=(-6)
 	cat >"$T/fake.script"
@@ -681,6 +717,10 @@ fake_got_() {
 }
 
 fake_recv() {
+	room_fast fake_recv_
+}
+
+fake_recv_() {
 	local l
 	[ -r "$T/fake.log" ] || return 0
 	while IFS= read -r l; do
@@ -690,6 +730,10 @@ fake_recv() {
 }
 
 fake_end() {
+	room_fast fake_end_ "$@"
+}
+
+fake_end_() {
 	local rc=0
 	wait_exit "$FAKE_PID" 5 || rc=$?
 	if [ "$rc" != "${1:-0}" ]; then
@@ -716,6 +760,10 @@ ngircd_listening() {
 # ngircd_spawn NAME PORT CONF ARGS...: start it; 0 listening, 2 the port
 # was taken meanwhile, 1 another failure (said).
 ngircd_spawn() {
+	room_fast ngircd_spawn_ "$@"
+}
+
+ngircd_spawn_() {
 	local name=$1 port=$2 conf=$3 dir="$T/$1" rc=0
 	shift 3
 	mkdir -p "$dir/conf.d"
@@ -739,6 +787,10 @@ ngircd_spawn() {
 }
 
 ngircd_run() {
+	room_fast ngircd_run_ "$@"
+}
+
+ngircd_run_() {
 	local name=$1 try rc
 	shift
 	irc_need ngircd
@@ -759,6 +811,10 @@ ngircd_synced() {
 }
 
 ngircd_linked() {
+	room_fast ngircd_linked_ "$@"
+}
+
+ngircd_linked_() {
 	local try rc p1 p2
 	irc_need ngircd
 	for try in 1 2 3 4 5; do
@@ -797,6 +853,10 @@ irc_cleanup_ngircd_pair() {
 }
 
 irc_cc() {
+	room_fast irc_cc_ "$@"
+}
+
+irc_cc_() {
 	local name=$1
 	shift
 	hold_pipe "$name"

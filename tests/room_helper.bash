@@ -29,36 +29,58 @@
 #                         expected line starting with "~ " is a glob pattern
 #
 # The waits poll without forking: the file is read by bash, and the pause
-# is a read with a timeout on a FIFO nobody writes to.
+# is a read with a timeout on a FIFO nobody writes to (5 ms, 10 ms after
+# the first 0.1 s, 20 ms after the first second: a long wait reads the file
+# less often). The helpers run without bats's DEBUG trap (room_fast).
 
 ROOMCLIENT="$TESTS_DIR/roomclient.py"
 declare -gA KIND=()
 HUB_FD='' ROOM_NAP_FD='' HUB_PID=''
 
-# room_python: the real python3 interpreter (a pyenv-style shim costs
-# 0.4 s a start), looked up once per run.
+# room_python: PYTHON, the real python3 interpreter (a pyenv-style shim
+# costs 0.3 s of CPU a start), looked up once per run (test_helper sets it
+# already: this is for a helper loaded without it).
 room_python() {
-	local cache="${BATS_RUN_TMPDIR:-${BATS_TMPDIR:-/tmp}}/room-python"
-	if [ ! -s "$cache" ]; then
-		python3 -c 'import sys; print(sys.executable)' >"$cache.$$" &&
-			mv "$cache.$$" "$cache"
+	if [ -z "${PYTHON:-}" ]; then
+		if declare -F th_cached >/dev/null; then
+			th_cached python3 python3 -c 'import sys; print(sys.executable)'
+			PYTHON=${TH_CACHED:-python3}
+		else
+			PYTHON=python3
+		fi
 	fi
-	IFS= read -r PYTHON <"$cache" || PYTHON=python3
 	[ -x "$PYTHON" ] || PYTHON=python3
 }
 room_python
 
-# room_nap_init: the FIFO room_nap waits on (call it in the test's own shell).
+# room_nap_init: the FIFO room_nap waits on (call it in the test's own shell):
+# test_helper's (SLEEP_FD), else one of its own.
 room_nap_init() {
 	[ -z "$ROOM_NAP_FD" ] || return 0
+	if [ -n "${SLEEP_FD:-}" ]; then
+		ROOM_NAP_FD=$SLEEP_FD
+		return 0
+	fi
 	mkfifo "$T/.room-nap"
 	exec {ROOM_NAP_FD}<>"$T/.room-nap"
 }
 
-# room_nap: pause 5 ms without a fork.
+# room_nap [SECS]: pause SECS (default 5 ms) without a fork.
 room_nap() {
 	room_nap_init
-	read -r -t 0.005 -u "$ROOM_NAP_FD" _ || true
+	read -r -t "${1:-0.005}" -u "$ROOM_NAP_FD" _ || true
+}
+
+# room_nap_after N: the pause after N failed passes of a poll: 5 ms for
+# the first 20 (0.1 s), 10 ms up to the 110th (~1 s), then 20 ms.
+room_nap_after() {
+	if [ "$1" -lt 20 ]; then
+		room_nap
+	elif [ "$1" -lt 110 ]; then
+		room_nap 0.01
+	else
+		room_nap 0.02
+	fi
 }
 
 # room_ms SECS: SECS ("2", "0.5") in milliseconds, in ROOM_MS (no fork).
@@ -84,7 +106,7 @@ room_poll() {
 }
 
 room_poll_loop() {
-	local left now deadline ROOM_MS
+	local left now deadline ROOM_MS n=0
 	room_ms "$1"
 	left=$ROOM_MS
 	shift
@@ -94,12 +116,14 @@ room_poll_loop() {
 		if [ -n "$now" ]; then
 			now=$EPOCHREALTIME
 			[ "${now/./}" -lt "$deadline" ] || return 1
+			room_nap_after "$n"
 		else
-			# no clock without a fork: count the naps
+			# no clock without a fork: count the naps (5 ms each)
 			left=$((left - 5))
 			[ "$left" -gt 0 ] || return 1
+			room_nap
 		fi
-		room_nap
+		n=$((n + 1))
 	done
 }
 
@@ -143,6 +167,10 @@ room_listening() {
 # room_up IN ARGS...: chat-listen --room ARGS... 0 with stdin IN, once it
 # listens (L_BIND: the address, empty for none; L_LINES: listening lines).
 room_up() {
+	room_fast room_up_ "$@"
+}
+
+room_up_() {
 	local in=$1 bind=${L_BIND-127.0.0.1} cmd=(chat-listen)
 	shift
 	[ -z "$bind" ] || cmd+=(-b "$bind")
@@ -156,16 +184,24 @@ room_up() {
 }
 
 start_room() {
+	room_fast start_room_ "$@"
+}
+
+start_room_() {
 	# the hub opens host.fifo at its start; the room's open waits for it
 	mkfifo "$T/host.fifo"
 	start_hub
-	room_up "$T/host.fifo" "$@"
+	room_up_ "$T/host.fifo" "$@"
 	KIND[host]=hub
 }
 
 start_room_d() {
+	room_fast start_room_d_ "$@"
+}
+
+start_room_d_() {
 	room_nap_init
-	room_up /dev/null -d "$@"
+	room_up_ /dev/null -d "$@"
 }
 
 # room_out HANDLE: the file holding what HANDLE received, in ROOM_OUT.
@@ -229,7 +265,7 @@ member_() {
 # room_welcomed FILE: FILE starts with a welcome line.
 room_welcomed() {
 	local c=''
-	IFS= read -r c <"$1" 2>/dev/null || true
+	IFS= read -r c 2>/dev/null <"$1" || true
 	[[ $c == "* welcome "* ]]
 }
 
@@ -332,7 +368,11 @@ got_all_() {
 
 # close_room: the host's /quit; chat-listen exits 0.
 close_room() {
-	say host /quit
+	room_fast close_room_
+}
+
+close_room_() {
+	say_ host /quit
 	expect_exit "$RPID" 0
 }
 
@@ -383,6 +423,10 @@ expect_transcript_() {
 
 # log_has ERE: the room's stderr has a whole line matching ERE.
 log_has() {
+	room_fast log_has_ "$@"
+}
+
+log_has_() {
 	if ! grep -qE -- "^$1\$" "$T/room.err"; then
 		echo "no line matching /^$1\$/ in the room's log:" >&2
 		cat "$T/room.err" >&2
@@ -437,6 +481,10 @@ teardown() {
 # raise_nofile N: a soft limit of open files of at least N (1024 if the
 # hard limit allows), or skip.
 raise_nofile() {
+	room_fast raise_nofile_ "$@"
+}
+
+raise_nofile_() {
 	local soft hard want=1024
 	soft=$(ulimit -Sn)
 	hard=$(ulimit -Hn)

@@ -309,11 +309,12 @@ stalled_tty_term() {
 }
 
 @test "chat-listen --room: the host's terminal stuck, members still join and chat; SIGTERM ends it within 3 s" {
-	local i pty
-	# 100 KiB of lines for the host's terminal, which takes about 20
-	for ((i = 0; i < 1000; i++)); do
-		printf '%04d %095d\n' "$i" 0
-	done >"$T/lines"
+	local pty zeros
+	# 100 KiB of lines for the host's terminal, which takes about 20:
+	# "0000 000...0" to "0999 000...0", 100 bytes each (seq, not a loop of
+	# the test's own: bats traces each command of a test)
+	printf -v zeros '%095d' 0
+	seq -f "%04g $zeros" 0 999 >"$T/lines"
 	: >"$T/room.status"
 	spawn room "$PYTHON" "$PTYSTALL" perl "$WAITSTATUS" "$T/room.status" chat-listen -b 127.0.0.1 --room -d --max-rate 0 0
 	pty=$SPAWNED
