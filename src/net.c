@@ -397,7 +397,7 @@ net_connect_ai(const struct addrinfo *res, const char *where,
 				snprintf(err, errlen, "cannot connect to %s: %s",
 				    where, strerror(e));
 		}
-		if (!tried && !sig_caught) {
+		if (!tried && res && !sig_caught) {
 			snprintf(err, errlen, "cannot connect from %s to %s: not "
 			    "the same address family", o->src_host,
 			    addr_host(res->ai_addr, name));
